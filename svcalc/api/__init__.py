@@ -1,0 +1,94 @@
+"""svcalc appraises a proposed public/private partnership and answers one question honestly: is this
+deal good, and sustainable, for **both sides**, or does it only look good because its assumptions
+are over-bullish?
+
+## Conventions
+
+* **Years.** Year 0 is the appraisal base year: one-off (upfront) costs fall there and are not
+  discounted. Years 1..`term_years` are contract years; flows fall at the end of each year.
+  Discount factor `DF_t = prod_{y=1..t} 1/(1+r_y)`. numpy-financial's `npv` uses the same
+  convention; Excel's `NPV()` discounts its first value, so in a spreadsheet use
+  `=B1+NPV(r, B2:B11)`.
+* **Discounting.** The public side uses the HM Treasury Green Book STPR schedule (3.5% for years
+  0-30, 3.0% for 31-75, 2.5%, 2.0%, 1.5%, 1.0% beyond) unless the proposal gives a flat
+  `public.discount_rate`. The supplier is discounted at its own `supplier.cost_of_capital`
+  (default 8%, real).
+* **Prices.** Every output is in real base-year prices. A proposal with `price_basis: nominal`
+  gives `inflation`, and svcalc deflates each year's figures by `(1+inflation)^t` before
+  discounting (never nominal flows at the real STPR).
+* **Units.** Money is a number in the proposal's `currency` (GBP by default), rounded to 2
+  decimals in responses. Rates and shares are decimal fractions: 0.035, not 3.5.
+* **Yearly figures.** A number applies to every contract year; a list gives one value per
+  contract year and must have exactly `term_years` items.
+* **Absent figures.** A figure that does not exist (an IRR of flows with no sign change, a
+  payback that never comes) is `null`, and the `notes` object of its block says why. Responses
+  never contain NaN or Infinity.
+
+## Errors
+
+Every error is `application/problem+json` (RFC 9457) with `type`, `title`, `status`, `detail`,
+`instance`, and for bad input an `errors` list of `{pointer, detail}`, one per bad field, where
+`pointer` is a JSON Pointer into the request body (`#/public/annual_payment/3`). Unknown fields
+are rejected, so a misspelt field is never silently ignored. Problem types:
+
+| type | status | when |
+|---|---|---|
+| `https://svcalc.example/problems/validation-error` | 422 | a field is missing, of the wrong type, out of range, or inconsistent |
+| `https://svcalc.example/problems/malformed-json` | 400 | the body is not valid JSON |
+| `https://svcalc.example/problems/empty-body` | 400 | the body is empty |
+| `https://svcalc.example/problems/unsupported-media-type` | 415 | the body is not `application/json` or `text/plain` |
+| `https://svcalc.example/problems/internal-error` | 500 | a fault in svcalc (logged; never a stack trace) |
+| `about:blank` | 404, 405, 413 | plain HTTP errors; `title` is the reason phrase |
+"""
+
+from __future__ import annotations
+
+import http
+from typing import Any
+
+import flask
+import flask_smorest
+from flask_smorest.utils import prepare_response
+
+from svcalc.api.parsing import BodyParser
+from svcalc.api.problems import PROBLEM_MEDIA_TYPE, ProblemSchema, handle_http_exception
+from svcalc.core.errors import ProposalError
+
+flask_smorest.Blueprint.ARGUMENTS_PARSER = BodyParser()
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api, answering and documenting every error as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = "DEFAULT_ERROR"
+
+    def handle_http_exception(self, error: Any) -> flask.Response:  # type: ignore[override]
+        return handle_http_exception(error)
+
+    def _register_responses(self) -> None:
+        # smorest registers its error responses as application/json in this private method;
+        # svcalc's are problem+json. tests/test_openapi.py fails loudly if an upgrade breaks this.
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def register(app: flask.Flask) -> Api:
+    """Attach the API (blueprints, handlers, spec, docs) to ``app``."""
+    from svcalc.api import appraisals, docs, meta
+    from svcalc.api.problems import handle_proposal_error
+
+    api = Api(app)
+    api.register_blueprint(appraisals.bp)
+    api.register_blueprint(meta.bp)
+    app.register_error_handler(ProposalError, handle_proposal_error)
+    docs.register(app, api)
+    app.extensions["svcalc.api"] = api
+    return api

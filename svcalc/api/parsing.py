@@ -1,0 +1,65 @@
+"""Request-body parsing: strict JSON, accepted as application/json or text/plain.
+
+Office.js custom functions can only send *simple* CORS requests, so a POST whose body is JSON
+sent as ``text/plain`` is accepted as JSON. Any other content type is a 415.
+
+NaN, Infinity and numbers too large for a float are parsed to non-finite floats so that the
+schema rejects them *at their pointer* ("Special numeric values ... are not permitted").
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NoReturn
+
+import flask
+from flask_smorest import abort
+from webargs import core
+from webargs.flaskparser import FlaskParser
+
+#: Media types whose body is read as JSON.
+BODY_MEDIA_TYPES = ("application/json", "text/plain")
+
+
+def _parse_int(text: str) -> int | float:
+    # A huge integer becomes inf (then rejected as non-finite) instead of a bigint that no
+    # float field can hold.
+    return int(text) if len(text) <= 18 else float(text)
+
+
+def loads(data: bytes) -> Any:
+    """Decode a JSON body; NaN/Infinity literals become floats for the schema to reject.
+
+    >>> loads(b'{"a": NaN, "b": 1e999, "c": 123456789012345678901234567890}')
+    {'a': nan, 'b': inf, 'c': 1.2345678901234568e+29}
+    """
+    return json.loads(data.decode("utf-8"), parse_int=_parse_int)
+
+
+class BodyParser(FlaskParser):
+    """webargs parser with svcalc's content-type and JSON rules."""
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        if req.mimetype not in BODY_MEDIA_TYPES and not core.is_json(req.mimetype):
+            abort(415, detail=(
+                f"Send the proposal as JSON with Content-Type application/json (or text/plain "
+                f"carrying JSON); got {req.mimetype or 'no content type'}."),
+                kind="unsupported-media-type")
+        data = req.get_data(cache=True)
+        if not data.strip():
+            abort(400, detail="The request body is empty: send a JSON object.", kind="empty-body",
+                  errors=[{"pointer": "#", "detail": "Empty body."}])
+        try:
+            return loads(data)
+        except RecursionError:
+            abort(400, detail="The JSON body is nested too deeply.", kind="malformed-json",
+                  errors=[{"pointer": "#", "detail": "Nested too deeply."}])
+
+    def _handle_invalid_json_error(self, error: Exception, req: flask.Request, *args: Any,
+                                   **kwargs: Any) -> NoReturn:
+        if isinstance(error, json.JSONDecodeError):
+            where = f" at line {error.lineno}, column {error.colno}: {error.msg}"
+        else:
+            where = ": the body is not UTF-8 text"
+        abort(400, detail=f"The request body is not valid JSON{where}.", kind="malformed-json",
+              errors=[{"pointer": "#", "detail": f"Not valid JSON{where}."}])

@@ -1,0 +1,18 @@
+"""Deployment settings. Layered in ``create_app``: these defaults, then ``SVCALC_*`` environment
+variables (JSON-decoded, e.g. ``SVCALC_MAX_CONTENT_LENGTH=65536``), then the test's mapping."""
+
+from svcalc import __version__
+
+DEFAULTS: dict[str, object] = {
+    # 8 MiB: a full batch of typical proposals is about 3.5 MB (DESIGN.md section 10).
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    "API_TITLE": "svcalc",
+    "API_VERSION": __version__,
+    # 3.0.3 has the broadest client-generator support (openapi-python-client, openapi-generator).
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    "OPENAPI_SWAGGER_UI_URL": "/docs/static/",
+    "PROPAGATE_EXCEPTIONS": False,
+}

@@ -1,0 +1,280 @@
+"""``appraise(proposal) -> Appraisal``: the business case for both sides of a partnership.
+
+Two steps, kept apart so that other views (risk-adjusted, sensitivity, simulation) can reuse them:
+
+1. :func:`resolve` turns a :class:`Proposal` into :class:`Flows`: per-year numpy arrays in real
+   base-year prices, plus the discount factors of each side.
+2. :func:`public_net` / :func:`supplier_net` and the figure functions read those arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from svcalc import __version__
+from svcalc.core import finance
+from svcalc.core.errors import ProposalError
+from svcalc.core.model import (
+    Appraisal,
+    CashFlowRow,
+    Method,
+    PartnershipCase,
+    Proposal,
+    PublicCase,
+    SupplierCase,
+    YearlyValue,
+)
+from svcalc.core.reference import REFERENCE, vfm_category
+
+__all__ = ["Flows", "appraise", "public_net", "resolve", "supplier_net"]
+
+
+@dataclass(frozen=True, slots=True)
+class Flows:
+    """A proposal as arrays in real base-year prices. Yearly arrays cover years 1..T."""
+
+    term_years: int
+    baseline: np.ndarray
+    payment: np.ndarray
+    retained: np.ndarray
+    public_upfront: float
+    supplier_opex: np.ndarray
+    other_income: np.ndarray
+    supplier_investment: float
+    public_factors: np.ndarray
+    supplier_factors: np.ndarray
+
+
+def _yearly(value: YearlyValue, n: int, pointer: str) -> np.ndarray:
+    if isinstance(value, int | float):
+        return np.full(n, float(value))
+    arr = np.asarray(value, dtype=float)
+    if arr.shape != (n,):
+        raise ProposalError(f"expected {n} values, one per contract year, got {arr.size}", pointer)
+    return arr
+
+
+def resolve(proposal: Proposal) -> Flows:
+    """Expand yearly values, convert nominal to real prices, and build discount factors."""
+    n = proposal.term_years
+    if not 1 <= n <= 60:
+        raise ProposalError("term_years must be between 1 and 60", "#/term_years")
+    pub, sup = proposal.public, proposal.supplier
+    yearly = [
+        _yearly(pub.baseline_annual_cost, n, "#/public/baseline_annual_cost"),
+        _yearly(pub.annual_payment, n, "#/public/annual_payment"),
+        _yearly(pub.retained_costs, n, "#/public/retained_costs"),
+        _yearly(sup.annual_operating_cost, n, "#/supplier/annual_operating_cost"),
+        _yearly(sup.other_income, n, "#/supplier/other_income"),
+    ]
+    if proposal.price_basis == "nominal":
+        if proposal.inflation is None:
+            raise ProposalError("a nominal price basis needs an inflation rate", "#/inflation")
+        # Green Book: deflate to base-year prices before discounting at the real STPR.
+        deflator = finance.real_terms_factors(n, proposal.inflation)[1:]
+        yearly = [series * deflator for series in yearly]
+    baseline, payment, retained, opex, other = yearly
+    return Flows(
+        term_years=n,
+        baseline=baseline,
+        payment=payment,
+        retained=retained,
+        public_upfront=pub.upfront_costs.total,
+        supplier_opex=opex,
+        other_income=other,
+        supplier_investment=float(sup.upfront_investment),
+        public_factors=finance.discount_factors(n, pub.discount_rate),
+        supplier_factors=finance.flat_discount_factors(n, sup.cost_of_capital),
+    )
+
+
+def public_net(f: Flows) -> np.ndarray:
+    """Public net saving against business as usual, years 0..T (year 0: upfront costs)."""
+    net = np.empty(f.term_years + 1)
+    net[0] = -f.public_upfront
+    np.subtract(f.baseline, f.payment + f.retained, out=net[1:])
+    return net
+
+
+def supplier_net(f: Flows) -> np.ndarray:
+    """Supplier cash flow, years 0..T (year 0: its upfront investment)."""
+    net = np.empty(f.term_years + 1)
+    net[0] = -f.supplier_investment
+    np.subtract(f.payment + f.other_income, f.supplier_opex, out=net[1:])
+    return net
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den != 0.0 else None
+
+
+def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str]) -> PublicCase:
+    discounted = net * f.public_factors
+    irr = finance.irr(net)
+    if irr.value is None and irr.reason:
+        notes["irr"] = irr.reason
+    payback = finance.payback(net)
+    if payback is None:
+        notes["payback_years"] = "the cumulative saving does not recover the costs within the term"
+    d_payback = finance.payback(discounted)
+    if d_payback is None:
+        notes["discounted_payback_years"] = (
+            "the discounted cumulative saving does not recover the costs within the term"
+        )
+    first = finance.first_positive_year(net)
+    if first is None:
+        notes["first_saving_year"] = "no contract year costs less than business as usual"
+    last_baseline = float(f.baseline[-1])
+    share = _ratio(float(net[-1]), last_baseline)
+    if share is None:
+        notes["saving_share_of_baseline"] = "the final-year business-as-usual cost is zero"
+    # BCR of the incremental case against BAU: PV of the years that save / PV of those that cost.
+    benefits = float(np.sum(discounted[discounted > 0.0]))
+    costs = -float(np.sum(discounted[discounted < 0.0]))
+    bcr = _ratio(benefits, costs)
+    if bcr is None:
+        notes["bcr"] = "no year costs the public body more than business as usual"
+    return PublicCase(
+        npv=float(np.sum(discounted)),
+        irr=irr.value,
+        payback_years=payback,
+        discounted_payback_years=d_payback,
+        first_saving_year=first,
+        peak_funding_requirement=finance.peak_funding_requirement(net),
+        upfront_costs=f.public_upfront,
+        annual_saving_steady_state=float(net[-1]),
+        saving_share_of_baseline=share,
+        bcr=bcr,
+        vfm_category=vfm_category(bcr),
+        notes=notes,
+    )
+
+
+def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str]) -> SupplierCase:
+    revenue = f.payment + f.other_income
+    irr = finance.irr(net)
+    if irr.value is None and irr.reason:
+        notes["irr"] = irr.reason
+    payback = finance.payback(net)
+    if payback is None:
+        notes["payback_years"] = "the supplier does not recover its investment within the term"
+    d_payback = finance.payback(net * f.supplier_factors)
+    if d_payback is None:
+        notes["discounted_payback_years"] = (
+            "the supplier does not recover its investment at its cost of capital within the term"
+        )
+    total_revenue = float(np.sum(revenue))
+    whole_life = _ratio(total_revenue - float(np.sum(f.supplier_opex)) - f.supplier_investment,
+                        total_revenue)
+    if whole_life is None:
+        notes["whole_life_margin"] = "the supplier has no revenue over the term"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        margins = np.where(revenue != 0.0, (revenue - f.supplier_opex) / revenue, np.nan)
+    if np.isnan(margins).any():
+        notes["annual_margins"] = "a year with no revenue has no margin (null)"
+    return SupplierCase(
+        npv=finance.npv(net, f.supplier_factors),
+        irr=irr.value,
+        payback_years=payback,
+        discounted_payback_years=d_payback,
+        peak_funding_requirement=finance.peak_funding_requirement(net),
+        whole_life_margin=whole_life,
+        annual_margins=[None if np.isnan(m) else m for m in margins.tolist()],
+        notes=notes,
+    )
+
+
+def _partnership_case(
+    f: Flows, public_npv: float, supplier_flows: np.ndarray
+) -> PartnershipCase:
+    notes: dict[str, str] = {}
+    dfs = f.public_factors[1:]
+    individual = float(np.dot(f.baseline, dfs))
+    consumed = f.supplier_investment + f.public_upfront + float(
+        np.dot(f.supplier_opex + f.retained, dfs)
+    )
+    support = _ratio(individual, consumed)
+    if support is None:
+        notes["support_ratio"] = "the partnership consumes no resources"
+    supplier_at_public_rate = finance.npv(supplier_flows, f.public_factors)
+    share: float | None = None
+    if public_npv > 0.0 and supplier_at_public_rate > 0.0:
+        share = public_npv / (public_npv + supplier_at_public_rate)
+    else:
+        notes["value_share_public"] = (
+            "defined only when both sides' NPVs at the public discount rate are positive"
+        )
+    return PartnershipCase(
+        individual_delivery_cost=individual,
+        partnership_cost=consumed,
+        support_ratio=support,
+        supplier_npv_at_public_rate=supplier_at_public_rate,
+        value_share_public=share,
+        notes=notes,
+    )
+
+
+def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> list[CashFlowRow]:
+    zero = np.zeros(1)
+    columns = (
+        np.arange(f.term_years + 1),
+        f.public_factors,
+        np.concatenate((zero, f.baseline)),
+        np.concatenate((zero, f.payment)),
+        np.concatenate((zero, f.retained)),
+        np.concatenate(((f.public_upfront,), np.zeros(f.term_years))),
+        pub,
+        np.cumsum(pub),
+        pub * f.public_factors,
+        np.concatenate((zero, f.payment + f.other_income)),
+        np.concatenate((zero, f.supplier_opex)),
+        np.concatenate(((f.supplier_investment,), np.zeros(f.term_years))),
+        sup,
+        np.cumsum(sup),
+        f.supplier_factors,
+        sup * f.supplier_factors,
+    )
+    lists = [c.tolist() for c in columns]
+    return [CashFlowRow(*row) for row in zip(*lists, strict=True)]
+
+
+def appraise(proposal: Proposal) -> Appraisal:
+    """Appraise a proposal: the business case for the public body and for the supplier.
+
+    >>> from svcalc.core.model import PublicSide, SupplierSide, UpfrontCosts
+    >>> p = Proposal(
+    ...     term_years=5,
+    ...     public=PublicSide(baseline_annual_cost=1000.0, annual_payment=850.0,
+    ...                       upfront_costs=UpfrontCosts(procurement=200.0)),
+    ...     supplier=SupplierSide(annual_operating_cost=800.0, upfront_investment=100.0),
+    ... )
+    >>> a = appraise(p)
+    >>> round(a.public.npv, 2), round(a.public.payback_years, 4), a.public.first_saving_year
+    (477.26, 1.3333, 1)
+    >>> round(a.supplier.whole_life_margin, 4)
+    0.0353
+    """
+    f = resolve(proposal)
+    pub = public_net(f)
+    sup = supplier_net(f)
+    public = _public_case(f, pub, {})
+    supplier = _supplier_case(f, sup, {})
+    method = Method(
+        version=__version__,
+        reference_version=REFERENCE["version"],
+        discounting="flat_rate" if proposal.public.discount_rate is not None else "green_book_stpr",
+        public_discount_rate=proposal.public.discount_rate,
+        supplier_discount_rate=proposal.supplier.cost_of_capital,
+        price_basis=proposal.price_basis,
+        currency=proposal.currency,
+    )
+    return Appraisal(
+        name=proposal.name,
+        method=method,
+        public=public,
+        supplier=supplier,
+        partnership=_partnership_case(f, public.npv, sup),
+        cash_flows=_cash_flows(f, pub, sup),
+    )

@@ -1,0 +1,249 @@
+"""Discounting and investment figures: NPV, IRR, payback, funding need.
+
+Conventions (the same everywhere in svcalc)
+-------------------------------------------
+* ``flows[0]`` is year 0, the appraisal base year, and is **not** discounted; ``flows[t]`` falls at
+  the end of contract year t. This is numpy-financial's ``npv`` convention. Excel's ``NPV()``
+  discounts its first value by one period: in a spreadsheet, ``=B1+NPV(r, B2:B11)`` matches
+  ``npv`` here.
+* Rates are decimal fractions (0.035, not 3.5) and real (base-year prices).
+* A figure that does not exist is ``None`` with a reason, never NaN.
+
+This module is the only one in svcalc that may import ``numpy_financial``; the hot path does not
+need it (it serves as a reference in tests and benchmarks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from svcalc.core.reference import stpr_band_rates
+
+__all__ = [
+    "IrrResult",
+    "discount_factors",
+    "flat_discount_factors",
+    "first_positive_year",
+    "irr",
+    "npv",
+    "payback",
+    "peak_funding_requirement",
+    "real_terms_factors",
+    "stpr_discount_factors",
+]
+
+#: The IRR search covers rates from -99% ...
+IRR_MIN_RATE = -0.99
+#: ... to +999,900% a year; a root beyond is reported as out of range, not guessed.
+IRR_MAX_RATE = 9999.0
+
+# The IRR is searched in x = 1/(1+r), where NPV is the polynomial sum(c_t x^t). A geometric grid
+# in x brackets every sign change; each bracket is then polished by safeguarded Newton.
+_X_LO = 1.0 / (1.0 + IRR_MAX_RATE)
+_X_HI = 1.0 / (1.0 + IRR_MIN_RATE)
+_GRID = np.geomspace(_X_LO, _X_HI, 160)
+
+
+def stpr_discount_factors(n_years: int) -> np.ndarray:
+    """Green Book STPR discount factors for years 0..n_years.
+
+    ``DF_t = prod_{y=1..t} 1/(1+r_y)`` with ``r_y`` the rate of the schedule band containing
+    year y (3.5% for years 0-30, 3.0% for 31-75, ...).
+
+    >>> df = stpr_discount_factors(50)
+    >>> [round(float(df[t]), 4) for t in (0, 1, 10, 30, 31, 50)]
+    [1.0, 0.9662, 0.7089, 0.3563, 0.3459, 0.1973]
+    """
+    rates = stpr_band_rates(max(n_years, 1))[: n_years + 1]
+    factors = np.empty(n_years + 1)
+    factors[0] = 1.0
+    np.cumprod(1.0 / (1.0 + rates[1:]), out=factors[1:])
+    return factors
+
+
+def flat_discount_factors(n_years: int, rate: float) -> np.ndarray:
+    """Discount factors ``(1+rate)^-t`` for years 0..n_years.
+
+    >>> [round(float(f), 6) for f in flat_discount_factors(2, 0.08)]
+    [1.0, 0.925926, 0.857339]
+    """
+    return np.power(1.0 + rate, -np.arange(n_years + 1, dtype=float))
+
+
+def discount_factors(n_years: int, rate: float | None = None) -> np.ndarray:
+    """Flat-rate factors if ``rate`` is given, else the Green Book STPR schedule."""
+    if rate is None:
+        return stpr_discount_factors(n_years)
+    return flat_discount_factors(n_years, rate)
+
+
+def real_terms_factors(n_years: int, inflation: float) -> np.ndarray:
+    """Factors that turn nominal year-t money into base-year (year 0) prices: ``(1+i)^-t``.
+
+    Green Book 2022 Table 1 (2% GDP deflator): nominal 1,000 a year is 1,000, 980, 961, 942,
+    924, 906 in real terms for years 0..5.
+
+    >>> [round(1000 * float(f)) for f in real_terms_factors(5, 0.02)]
+    [1000, 980, 961, 942, 924, 906]
+    """
+    return flat_discount_factors(n_years, inflation)
+
+
+def npv(flows: np.ndarray, factors: np.ndarray) -> float:
+    """Net present value: ``sum(flows[t] * factors[t])``; year 0 undiscounted.
+
+    Consider an upfront cost of 1,000 and savings of 300 a year for four years at 3.5%:
+
+    >>> round(npv(np.array([-1000.0, 300, 300, 300, 300]), flat_discount_factors(4, 0.035)), 2)
+    101.92
+    """
+    return float(np.dot(flows, factors))
+
+
+@dataclass(frozen=True, slots=True)
+class IrrResult:
+    """An internal rate of return, or why there is none.
+
+    ``value`` is the IRR when exactly one exists in the searched range; otherwise ``None`` and
+    ``reason`` says why. ``roots`` lists every root found (more than one means the IRR is
+    ambiguous and must not be reported as a single figure).
+    """
+
+    value: float | None
+    reason: str | None = None
+    roots: tuple[float, ...] = ()
+
+
+def _polish(coeffs: np.ndarray, powers: np.ndarray, lo: float, hi: float) -> float:
+    """Root of sum(c_t x^t) in [lo, hi] (a sign change), by Newton kept inside the bracket."""
+    deriv = coeffs[1:] * powers[1:]
+    f_lo = float(np.dot(coeffs, lo**powers))
+    x = 0.5 * (lo + hi)
+    for _ in range(100):
+        xp = x ** powers[:-1]  # x^0 .. x^(n-1)
+        f = coeffs[0] + float(np.dot(coeffs[1:], xp * x))
+        if f == 0.0:
+            return x
+        if (f < 0.0) == (f_lo < 0.0):
+            lo, f_lo = x, f
+        else:
+            hi = x
+        d = float(np.dot(deriv, xp))
+        step = f / d if d != 0.0 else np.inf
+        nxt = x - step
+        if not (lo < nxt < hi):
+            nxt = 0.5 * (lo + hi)
+        if abs(nxt - x) <= 1e-15 * max(1.0, abs(x)) or hi - lo <= 1e-15 * hi:
+            return nxt
+        x = nxt
+    return x  # pragma: no cover - the bracket halves at worst, so 100 steps always suffice
+
+
+def irr(flows: np.ndarray) -> IrrResult:
+    """Internal rate of return of ``flows`` (year 0 first), robustly.
+
+    Returns the unique rate r in (-99%, 999,900%] with NPV(r) = 0, or ``None`` with the reason:
+    no sign change in the flows, no root in range, or several roots (then ``roots`` lists them;
+    choosing one silently would mislead).
+
+    Notes
+    -----
+    With x = 1/(1+r) the NPV is the polynomial p(x) = sum_t flows[t] x^t. Descartes' rule of
+    signs bounds the number of positive roots by the sign changes of the flows. p is evaluated on
+    a geometric grid of 160 points in x; each sign change is a bracket polished by Newton's
+    method safeguarded by bisection. A pair of roots closer together than one grid cell, or a
+    root of even multiplicity (NPV touches zero without crossing), is not seen.
+
+    Examples
+    --------
+    >>> round(irr(np.array([-100.0, 39, 59, 55, 20])).value, 6)
+    0.280948
+    >>> irr(np.array([100.0, 10, 10])).reason
+    'the cash flows never change sign, so no rate makes the NPV zero'
+    >>> r = irr(np.array([-100.0, 230, -132]))
+    >>> r.value is None, [round(x, 6) for x in r.roots]
+    (True, [0.1, 0.2])
+    """
+    c = np.asarray(flows, dtype=float)
+    nz = c[c != 0.0]
+    if nz.size == 0 or not np.any(np.signbit(nz[1:]) != np.signbit(nz[:-1])):
+        return IrrResult(None, "the cash flows never change sign, so no rate makes the NPV zero")
+    powers = np.arange(c.size, dtype=float)
+    # p on the grid: column t of the power table is x^t (built by cumulative products).
+    table = np.cumprod(np.broadcast_to(_GRID[:, None], (_GRID.size, c.size - 1)), axis=1)
+    values = c[0] + table @ c[1:]
+    signs = np.signbit(values)
+    exact = np.flatnonzero(values == 0.0)
+    cells = np.flatnonzero(signs[1:] != signs[:-1])
+    xs = [float(_GRID[i]) for i in exact]
+    xs += [
+        _polish(c, powers, float(_GRID[i]), float(_GRID[i + 1]))
+        for i in cells
+        if values[i] != 0.0 and values[i + 1] != 0.0
+    ]
+    roots = tuple(sorted({float(1.0 / x - 1.0) for x in xs}))
+    if len(roots) == 1:
+        return IrrResult(roots[0], None, roots)
+    if not roots:
+        return IrrResult(
+            None,
+            "no rate between -99% and 999,900% a year makes the NPV zero "
+            "(the NPV only touches zero, or the flows are too extreme)",
+        )
+    listed = ", ".join(f"{r:.4%}" for r in roots)
+    return IrrResult(
+        None,
+        f"the cash flows change sign more than once and the NPV is zero at several rates "
+        f"({listed}), so no single IRR is meaningful; use the NPV",
+        roots,
+    )
+
+
+def payback(flows: np.ndarray) -> float | None:
+    """Years until the cumulative flow first comes back to zero or above, interpolated.
+
+    Counting from year 0: once the cumulative has gone negative, payback is the first year t where
+    it is >= 0 again, less the part of year t not needed (``(t-1) + -cum[t-1] / flows[t]``,
+    flows spread evenly within the year). A cumulative that never goes negative pays back at 0;
+    one that never recovers within the flows gives ``None``.
+
+    >>> payback(np.array([-1000.0, 300, 300, 300, 300]))
+    3.3333333333333335
+    >>> payback(np.array([-1000.0, 100, 100])) is None
+    True
+    >>> payback(np.array([0.0, 50, 50]))
+    0.0
+    """
+    cum = np.cumsum(flows)
+    negative = np.flatnonzero(cum < 0.0)
+    if negative.size == 0:
+        return 0.0
+    first_negative = int(negative[0])
+    recovered = np.flatnonzero(cum[first_negative:] >= 0.0)
+    if recovered.size == 0:
+        return None
+    t = first_negative + int(recovered[0])
+    return float((t - 1) + -cum[t - 1] / flows[t])
+
+
+def first_positive_year(flows: np.ndarray) -> int | None:
+    """First year t >= 1 with ``flows[t] > 0`` (the first saving), or ``None``.
+
+    >>> first_positive_year(np.array([-5.0, -1, 0, 2])), first_positive_year(np.array([1.0, -1]))
+    (3, None)
+    """
+    positive = np.flatnonzero(flows[1:] > 0.0)
+    return int(positive[0]) + 1 if positive.size else None
+
+
+def peak_funding_requirement(flows: np.ndarray) -> float:
+    """Deepest cumulative shortfall (undiscounted), as a non-negative amount.
+
+    >>> peak_funding_requirement(np.array([-100.0, -50, 80, 200]))
+    150.0
+    >>> peak_funding_requirement(np.array([10.0, 5]))
+    0.0
+    """
+    return float(max(0.0, -float(np.min(np.cumsum(flows)))))
