@@ -45,6 +45,11 @@ class Flows:
     supplier_investment: float
     public_factors: np.ndarray
     supplier_factors: np.ndarray
+    # Contact-handling costs (channel shift, DESIGN.md 4.4), years 1..T; zeros when the proposal
+    # has no channel_shift block. BAU carries today's mix; the bearing side carries the shifted.
+    baseline_contact: np.ndarray
+    public_contact: np.ndarray
+    supplier_contact: np.ndarray
 
 
 def _yearly(value: YearlyValue, n: int, pointer: str) -> np.ndarray:
@@ -76,6 +81,7 @@ def resolve(proposal: Proposal) -> Flows:
         deflator = finance.real_terms_factors(n, proposal.inflation)[1:]
         yearly = [series * deflator for series in yearly]
     baseline, payment, retained, opex, other = yearly
+    zeros = np.zeros(n)
     return Flows(
         term_years=n,
         baseline=baseline,
@@ -87,6 +93,9 @@ def resolve(proposal: Proposal) -> Flows:
         supplier_investment=float(sup.upfront_investment),
         public_factors=finance.discount_factors(n, pub.discount_rate),
         supplier_factors=finance.flat_discount_factors(n, sup.cost_of_capital),
+        baseline_contact=zeros,
+        public_contact=zeros,
+        supplier_contact=zeros,
     )
 
 
@@ -94,7 +103,8 @@ def public_net(f: Flows) -> np.ndarray:
     """Public net saving against business as usual, years 0..T (year 0: upfront costs)."""
     net = np.empty(f.term_years + 1)
     net[0] = -f.public_upfront
-    np.subtract(f.baseline, f.payment + f.retained, out=net[1:])
+    np.subtract(f.baseline + f.baseline_contact, f.payment + f.retained + f.public_contact,
+                out=net[1:])
     return net
 
 
@@ -102,7 +112,7 @@ def supplier_net(f: Flows) -> np.ndarray:
     """Supplier cash flow, years 0..T (year 0: its upfront investment)."""
     net = np.empty(f.term_years + 1)
     net[0] = -f.supplier_investment
-    np.subtract(f.payment + f.other_income, f.supplier_opex, out=net[1:])
+    np.subtract(f.payment + f.other_income, f.supplier_opex + f.supplier_contact, out=net[1:])
     return net
 
 
@@ -126,7 +136,7 @@ def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str]) -> PublicCase
     first = finance.first_positive_year(net)
     if first is None:
         notes["first_saving_year"] = "no contract year costs less than business as usual"
-    last_baseline = float(f.baseline[-1])
+    last_baseline = float(f.baseline[-1] + f.baseline_contact[-1])
     share = _ratio(float(net[-1]), last_baseline)
     if share is None:
         notes["saving_share_of_baseline"] = "the final-year business-as-usual cost is zero"
@@ -166,12 +176,12 @@ def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str]) -> Supplier
             "the supplier does not recover its investment at its cost of capital within the term"
         )
     total_revenue = float(np.sum(revenue))
-    whole_life = _ratio(total_revenue - float(np.sum(f.supplier_opex)) - f.supplier_investment,
-                        total_revenue)
+    opex = f.supplier_opex + f.supplier_contact
+    whole_life = _ratio(total_revenue - float(np.sum(opex)) - f.supplier_investment, total_revenue)
     if whole_life is None:
         notes["whole_life_margin"] = "the supplier has no revenue over the term"
     with np.errstate(divide="ignore", invalid="ignore"):
-        margins = np.where(revenue != 0.0, (revenue - f.supplier_opex) / revenue, np.nan)
+        margins = np.where(revenue != 0.0, (revenue - opex) / revenue, np.nan)
     if np.isnan(margins).any():
         notes["annual_margins"] = "a year with no revenue has no margin (null)"
     return SupplierCase(
@@ -191,9 +201,9 @@ def _partnership_case(
 ) -> PartnershipCase:
     notes: dict[str, str] = {}
     dfs = f.public_factors[1:]
-    individual = float(np.dot(f.baseline, dfs))
+    individual = float(np.dot(f.baseline + f.baseline_contact, dfs))
     consumed = f.supplier_investment + f.public_upfront + float(
-        np.dot(f.supplier_opex + f.retained, dfs)
+        np.dot(f.supplier_opex + f.retained + f.public_contact + f.supplier_contact, dfs)
     )
     support = _ratio(individual, consumed)
     if support is None:

@@ -28,6 +28,7 @@ __all__ = [
     "PARTNERSHIP_MODELS",
     "Appraisal",
     "CashFlowRow",
+    "Flag",
     "Method",
     "PartnershipCase",
     "Proposal",
@@ -96,6 +97,27 @@ class Proposal:
 
 
 # --------------------------------------------------------------------------- the appraisal
+
+
+Severity = Literal["info", "warning", "critical"]
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """An over-bullish or one-sided assumption, with its evidence (DESIGN.md section 6).
+
+    ``field`` is a JSON pointer into the request (``#/public/annual_payment``); ``given`` is the
+    figure the proposal implies and ``benchmark`` the reference it is judged against, both in the
+    unit the message names; ``source`` cites the benchmark.
+    """
+
+    code: str
+    severity: str
+    field: str
+    message: str
+    given: float | str | None
+    benchmark: float | str | None
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
