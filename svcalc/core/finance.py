@@ -187,10 +187,14 @@ def irr(flows: np.ndarray) -> IrrResult:
     if len(roots) == 1:
         return IrrResult(roots[0], None, roots)
     if not roots:
+        if c[0] != 0.0 and np.signbit(c[0]) != signs[0]:
+            # p changes sign between x = 0 (r = infinity) and the grid's smallest x.
+            return IrrResult(None, "the IRR is above 999,900% a year: the return is so large "
+                                   "against the investment that a rate is not meaningful")
         return IrrResult(
             None,
             "no rate between -99% and 999,900% a year makes the NPV zero "
-            "(the NPV only touches zero, or the flows are too extreme)",
+            "(the NPV only touches zero without crossing it)",
         )
     listed = ", ".join(f"{r:.4%}" for r in roots)
     return IrrResult(
