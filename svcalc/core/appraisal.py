@@ -293,7 +293,7 @@ def appraise(proposal: Proposal) -> Appraisal:
     pub = public_net(f)
     sup = supplier_net(f)
     assumptions = risk.assumptions(proposal, f.public_upfront)
-    ra = risk.risk_figures(risk.risk_adjusted_flows(f, assumptions))
+    ra = risk.risk_view(f, assumptions, pub, sup)
     public = _public_case(f, pub, {}, ra)
     supplier = _supplier_case(f, sup, {}, ra)
     method = Method(

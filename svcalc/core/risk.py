@@ -46,6 +46,7 @@ __all__ = [
     "blended_upper",
     "risk_adjusted_flows",
     "risk_figures",
+    "risk_view",
     "stretch",
     "uplift",
 ]
@@ -190,8 +191,6 @@ def risk_adjusted_flows(f: Flows, a: RiskAssumptions) -> Flows:
 class RiskFigures:
     """The headline figures of the risk-adjusted view (``None`` where a figure does not exist)."""
 
-    public_net: np.ndarray
-    supplier_net: np.ndarray
     public_npv: float
     public_payback: float | None
     supplier_npv: float
@@ -199,24 +198,43 @@ class RiskFigures:
     support_ratio: float | None
 
 
-def risk_figures(adj: Flows) -> RiskFigures:
-    """Public NPV and payback, supplier NPV and whole-life margin, and the support ratio of
-    ``adj`` (the same definitions as the stated figures, DESIGN.md 4.1-4.3)."""
-    pub = public_net(adj)
-    sup = supplier_net(adj)
-    revenue = float(np.sum(adj.payment) + np.sum(adj.other_income))
-    cost = float(np.sum(adj.supplier_opex) + np.sum(adj.supplier_contact)) + adj.supplier_investment
-    dfs = adj.public_factors[1:]
-    individual = float(np.dot(adj.baseline + adj.baseline_contact, dfs))
-    consumed = adj.supplier_investment + adj.public_upfront + float(
-        np.dot(adj.supplier_opex + adj.retained + adj.public_contact + adj.supplier_contact, dfs)
+def _figures(f: Flows, pub: np.ndarray, sup: np.ndarray, public_upfront: float,
+             supplier_investment: float, opex: np.ndarray) -> RiskFigures:
+    dfs = f.public_factors[1:]
+    revenue = float(f.payment.sum() + f.other_income.sum())
+    cost = float(opex.sum() + f.supplier_contact.sum()) + supplier_investment
+    individual = float(np.dot(f.baseline + f.baseline_contact, dfs))
+    consumed = supplier_investment + public_upfront + float(
+        np.dot(opex + f.retained + f.public_contact + f.supplier_contact, dfs)
     )
     return RiskFigures(
-        public_net=pub,
-        supplier_net=sup,
-        public_npv=finance.npv(pub, adj.public_factors),
+        public_npv=finance.npv(pub, f.public_factors),
         public_payback=finance.payback(pub),
-        supplier_npv=finance.npv(sup, adj.supplier_factors),
+        supplier_npv=finance.npv(sup, f.supplier_factors),
         whole_life_margin=(revenue - cost) / revenue if revenue != 0.0 else None,
         support_ratio=individual / consumed if consumed != 0.0 else None,
     )
+
+
+def risk_figures(adj: Flows) -> RiskFigures:
+    """Public NPV and payback, supplier NPV and whole-life margin, and the support ratio of
+    ``adj`` (the same definitions as the stated figures, DESIGN.md 4.1-4.3)."""
+    return _figures(adj, public_net(adj), supplier_net(adj), adj.public_upfront,
+                    adj.supplier_investment, adj.supplier_opex)
+
+
+def risk_view(f: Flows, a: RiskAssumptions, pub: np.ndarray, sup: np.ndarray) -> RiskFigures:
+    """``risk_figures(risk_adjusted_flows(f, a))``, without rebuilding the flows when nothing is
+    stretched: then only year 0 of each side and the supplier's operating cost change, so the
+    stated net flows ``pub`` / ``sup`` (years 0..T) are patched in place of a copy."""
+    if a.duration_uplift:
+        return risk_figures(risk_adjusted_flows(f, a))
+    u = a.supplier_operating_cost_uplift
+    investment = f.supplier_investment * (1.0 + a.supplier_investment_uplift)
+    opex = f.supplier_opex * (1.0 + u)
+    pub_ra = pub.copy()
+    pub_ra[0] = -a.public_upfront_costs_risk_adjusted
+    sup_ra = sup.copy()
+    sup_ra[0] = -investment
+    sup_ra[1:] -= f.supplier_opex * u
+    return _figures(f, pub_ra, sup_ra, a.public_upfront_costs_risk_adjusted, investment, opex)
