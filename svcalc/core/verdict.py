@@ -86,7 +86,9 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
             lead = _sentence(critical[0].message)
             more = len(codes(critical)) - 1
             extra = f" (and {more} more critical flag{'s' if more > 1 else ''})" if more else ""
-            headline = f"Over-bullish: it works only as stated, because {lead}{extra}."
+            opening = ("it works only as stated, because" if not (sustainable.public
+                       and sustainable.supplier) else "the figures pass, but")
+            headline = f"Over-bullish: {opening} {lead}{extra}."
         else:
             side = "public body" if not sustainable.public else "supplier"
             headline = (f"Over-bullish: it works only as stated, because the {side}'s NPV turns "
