@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from svcalc.api.schemas import AppraisalSchema
 from svcalc.core import appraise
-from svcalc.core.model import Flag
+from svcalc.core.model import (
+    PARTNERSHIP_MODELS,
+    PROJECT_TYPES,
+    RATINGS,
+    Flag,
+    Proposal,
+    PublicSide,
+    RiskInput,
+    SupplierSide,
+    UpfrontCosts,
+)
 from svcalc.core.verdict import decide
 
 PAYMENTS = [9_900_000, 9_500_000] + [9_300_000] * 8
@@ -163,7 +177,6 @@ def test_verdict_follows_method_in_the_response(client):
 
 
 def _cases(public_npv=1.0, public_ra=1.0, supplier_npv=1.0, supplier_ra=1.0):
-    from svcalc.core.model import Proposal, PublicSide, SupplierSide
     a = appraise(Proposal(term_years=5, public=PublicSide(baseline_annual_cost=100.0,
                                                           annual_payment=90.0),
                           supplier=SupplierSide(annual_operating_cost=80.0)))
@@ -209,3 +222,43 @@ def test_decisive_order_puts_the_named_reason_first():
                           _flag("CASE_RELIES_ON_OPTIMISM", "critical")], method)
     assert v.reasons == ["CASE_RELIES_ON_OPTIMISM", "SAVINGS_ABOVE_EVIDENCE"]
     assert "(and 1 more critical flag)" in v.headline
+
+
+# ------------------------------------------------------------------ any valid proposal
+
+
+_money = st.floats(0.0, 1e9, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    term=st.integers(1, 60),
+    model=st.sampled_from(PARTNERSHIP_MODELS),
+    bau=_money, pay=_money, ret=_money, opex=_money, inv=_money, income=_money,
+    upfront=st.lists(st.one_of(st.none(), _money), min_size=5, max_size=5),
+    rate=st.one_of(st.none(), st.floats(-0.5, 1.0)),
+    coc=st.floats(-0.5, 1.0),
+    risk=st.one_of(st.none(), st.builds(RiskInput, st.one_of(st.none(),
+                                                             st.sampled_from(PROJECT_TYPES)),
+                                        st.floats(0.0, 1.0))),
+)
+def test_any_valid_proposal_gets_a_finite_verdict(term, model, bau, pay, ret, opex, inv, income,
+                                                  upfront, rate, coc, risk):
+    p = Proposal(
+        term_years=term, partnership_model=model,
+        public=PublicSide(baseline_annual_cost=bau, annual_payment=pay, retained_costs=ret,
+                          upfront_costs=UpfrontCosts(*upfront), discount_rate=rate),
+        supplier=SupplierSide(annual_operating_cost=opex, upfront_investment=inv,
+                              other_income=income, cost_of_capital=coc),
+        risk=risk,
+    )
+    a = appraise(p)
+    assert a.verdict.rating in RATINGS and a.verdict.headline.endswith(".")
+    assert all(f.severity in ("info", "warning", "critical") for f in a.flags)
+    assert set(a.verdict.reasons) <= {f.code for f in a.flags}
+    if a.verdict.rating == "not_viable":
+        assert {"PUBLIC_NPV_NEGATIVE", "SUPPLIER_BELOW_COST_OF_CAPITAL"} & set(a.verdict.reasons)
+    if a.verdict.rating == "robust":
+        assert a.verdict.reasons == [] and a.verdict.sustainable.supplier
+    # Serialised, the whole answer is plain JSON: no NaN, no Infinity.
+    json.dumps(AppraisalSchema().dump(a), allow_nan=False)

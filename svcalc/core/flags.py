@@ -122,7 +122,10 @@ def evaluate(
             share, crit if critical else warn, "critical" if critical else "warning"))
 
     # SAVINGS_TOO_SOON
-    net = f.baseline + f.baseline_contact - f.payment - f.retained - f.public_contact
+    # Years 1 and T of the public saving (business as usual - what the partnership costs).
+    first_saving = float(f.baseline[0] + f.baseline_contact[0] - f.payment[0] - f.retained[0]
+                         - f.public_contact[0])
+    final_saving = public.annual_saving_steady_state
     min_payback = threshold("SAVINGS_TOO_SOON", "min_payback_years")
     payback = public.payback_years
     if payback is not None and 0.0 < payback < min_payback:
@@ -133,17 +136,17 @@ def evaluate(
             f"{min_payback:.0f} years or more (NAO 2016: GBP 90m saved against GBP 94m spent in "
             "the first 2.5 years).",
             payback, min_payback))
-    if n >= 2 and net[-1] > 0.0 and net[0] >= net[-1]:
+    if n >= 2 and final_saving > 0.0 and first_saving >= final_saving:
         out.append(_flag(
             "SAVINGS_TOO_SOON", "#/public/annual_payment",
-            f"The full saving of {money(float(net[-1]), cur)} a year arrives in year 1 with no "
+            f"The full saving of {money(final_saving, cur)} a year arrives in year 1 with no "
             "ramp-up; moving a service takes time, and planned savings have arrived late or not "
             "at all (NAO 2012: shared service centres cost GBP 1.4bn against GBP 0.9bn planned).",
-            float(net[0] / net[-1]), "a ramp-up: year-1 saving below the final-year saving"))
+            first_saving / final_saving,
+            "a ramp-up: year-1 saving below the final-year saving"))
 
     # UPFRONT_COSTS_UNDERSTATED
     upfront = pub.upfront_costs
-    contract_pv = float(np.dot(f.payment, f.public_factors[1:]))
     min_share = threshold("UPFRONT_COSTS_UNDERSTATED", "min_procurement_share")
     if upfront.procurement is None:
         out.append(_flag(
@@ -152,7 +155,8 @@ def evaluate(
             "18-34 months of advisers and staff time (NAO 2007), and it is a real cost to the "
             "public body.",
             None, min_share))
-    elif contract_pv > 0.0 and upfront.procurement / contract_pv < min_share:
+    elif (contract_pv := float(np.dot(f.payment, f.public_factors[1:]))) > 0.0 and \
+            upfront.procurement / contract_pv < min_share:
         given_share = upfront.procurement / contract_pv
         out.append(_flag(
             "UPFRONT_COSTS_UNDERSTATED", "#/public/upfront_costs/procurement",
