@@ -9,6 +9,7 @@ Two steps, kept apart so that other views (risk-adjusted, sensitivity, simulatio
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -121,7 +122,11 @@ def supplier_net(f: Flows) -> np.ndarray:
 
 
 def _ratio(num: float, den: float) -> float | None:
-    return num / den if den != 0.0 else None
+    # A tiny (denormal) denominator can overflow to infinity, which JSON cannot carry.
+    if den == 0.0:
+        return None
+    ratio = num / den
+    return ratio if math.isfinite(ratio) else None
 
 
 def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str],

@@ -10,6 +10,7 @@ these in the list the verdict reads.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,6 +65,10 @@ def money(value: float, currency: str = "GBP") -> str:
     else:
         text = f"{v:,.0f}"
     return f"{sign}{symbol}{text}"
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def _flag(code: str, field: str, message: str, given: float | str | None,
@@ -142,7 +147,7 @@ def evaluate(
             f"The full saving of {money(final_saving, cur)} a year arrives in year 1 with no "
             "ramp-up; moving a service takes time, and planned savings have arrived late or not "
             "at all (NAO 2012: shared service centres cost GBP 1.4bn against GBP 0.9bn planned).",
-            first_saving / final_saving,
+            _finite(first_saving / final_saving),
             "a ramp-up: year-1 saving below the final-year saving"))
 
     # UPFRONT_COSTS_UNDERSTATED

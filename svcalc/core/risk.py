@@ -28,6 +28,7 @@ HM Treasury (2003), *Supplementary Green Book Guidance: Optimism Bias*, from Mot
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -211,9 +212,17 @@ def _figures(f: Flows, pub: np.ndarray, sup: np.ndarray, public_upfront: float,
         public_npv=finance.npv(pub, f.public_factors),
         public_payback=finance.payback(pub),
         supplier_npv=finance.npv(sup, f.supplier_factors),
-        whole_life_margin=(revenue - cost) / revenue if revenue != 0.0 else None,
-        support_ratio=individual / consumed if consumed != 0.0 else None,
+        whole_life_margin=_ratio(revenue - cost, revenue),
+        support_ratio=_ratio(individual, consumed),
     )
+
+
+def _ratio(num: float, den: float) -> float | None:
+    # None when undefined, or when a tiny denominator overflows (JSON carries no Infinity).
+    if den == 0.0:
+        return None
+    ratio = num / den
+    return ratio if math.isfinite(ratio) else None
 
 
 def risk_figures(adj: Flows) -> RiskFigures:
