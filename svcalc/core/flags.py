@@ -32,6 +32,11 @@ __all__ = ["RULES", "codes", "evaluate", "money", "threshold"]
 #: The rules by code, as in ``reference.json`` ``flag_rules.rules``.
 RULES: dict[str, dict[str, Any]] = {r["code"]: r for r in REFERENCE["flag_rules"]["rules"]}
 
+#: Upper bound of the optimism-bias uplift on the supplier's operating cost (41%), for messages.
+_OPEX_UPPER: float = next(
+    row["cost_upper"] for row in REFERENCE["optimism_bias"]["project_types"]
+    if row["project_type"] == REFERENCE["optimism_bias"]["supplier_operating_cost_project_type"]
+)
 _SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 #: The words of finance.irr's reason when the flows have several IRRs.
 _SEVERAL_IRRS = "several rates"
@@ -115,7 +120,8 @@ def evaluate(
 
     # SAVINGS_ABOVE_EVIDENCE
     share = public.saving_share_of_baseline
-    warn, crit = (threshold("SAVINGS_ABOVE_EVIDENCE", k) for k in ("warning_above", "critical_from"))
+    warn = threshold("SAVINGS_ABOVE_EVIDENCE", "warning_above")
+    crit = threshold("SAVINGS_ABOVE_EVIDENCE", "critical_from")
     if share is not None and share > warn:
         critical = share >= crit
         out.append(_flag(
@@ -137,7 +143,8 @@ def evaluate(
         out.append(_flag(
             "SAVINGS_TOO_SOON", "#/public/annual_payment",
             f"The public body recovers its peak outlay of "
-            f"{money(public.peak_funding_requirement, cur)} in {payback:.1f} years; transformation and shared-service programmes have taken "
+            f"{money(public.peak_funding_requirement, cur)} in {payback:.1f} years; "
+            "transformation and shared-service programmes have taken "
             f"{min_payback:.0f} years or more (NAO 2016: GBP 90m saved against GBP 94m spent in "
             "the first 2.5 years).",
             payback, min_payback))
@@ -216,7 +223,7 @@ def evaluate(
         out.append(_flag(
             "SUPPLIER_FAILS_UNDER_OPTIMISM_BIAS", "#/supplier/annual_operating_cost",
             f"With its operating cost {risk.supplier_operating_cost_uplift:.1%} higher (the "
-            f"Green Book's 41% outsourcing opex optimism bias, mitigated by "
+            f"Green Book's {_OPEX_UPPER:.0%} outsourcing opex optimism bias, mitigated by "
             f"{risk.mitigation:.0%}), the supplier's whole-life margin falls {stated}to "
             f"{margin_ra:.1%}: under a fixed price it would run the service at a loss.",
             margin_ra, min_margin))

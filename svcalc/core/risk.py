@@ -62,7 +62,8 @@ def _upper(project_type: str, measure: str) -> float | None:
     try:
         row = _TABLE[project_type]
     except KeyError:
-        raise ProposalError(f"unknown project_type {project_type!r}", "#/risk/project_type") from None
+        raise ProposalError(f"unknown project_type {project_type!r}",
+                            "#/risk/project_type") from None
     value: float | None = row[f"{measure}_upper"]
     return value
 
@@ -175,8 +176,8 @@ def risk_adjusted_flows(f: Flows, a: RiskAssumptions) -> Flows:
     """The stated flows with the optimism-bias uplifts of ``a`` applied (module docstring)."""
     payment, retained, opex, other = f.payment, f.retained, f.supplier_opex, f.other_income
     if a.duration_uplift:
-        payment, retained = stretch(payment, a.duration_uplift), stretch(retained, a.duration_uplift)
-        opex, other = stretch(opex, a.duration_uplift), stretch(other, a.duration_uplift)
+        d = a.duration_uplift
+        payment, retained, opex, other = (stretch(x, d) for x in (payment, retained, opex, other))
     return replace(
         f,
         payment=payment,

@@ -76,7 +76,7 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
                            f"(NPV {money(public.npv, cur)})")
         if supplier.npv < 0.0:
             failing.append(f"the supplier loses money at its "
-                           f"{method.supplier_discount_rate:.0%} cost of capital "
+                           f"{method.supplier_discount_rate:.1%} cost of capital "
                            f"(NPV {money(supplier.npv, cur)})")
         headline = f"Not viable on its own figures: {' and '.join(failing)}."
         reasons = codes(critical)
