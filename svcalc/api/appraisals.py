@@ -34,7 +34,10 @@ def create_appraisal(proposal: core.Proposal) -> core.Appraisal:
     Returns the business case for both sides: the public body's NPV, IRR, payback, peak funding
     need and time to first saving against business as usual (Green Book STPR), the supplier's
     NPV, IRR, payback and margins at its cost of capital, the partnership's support ratio, and
-    the year-by-year cash-flow table. The body may be sent as application/json or as text/plain
+    the year-by-year cash-flow table. Every headline figure is also given risk-adjusted (Green
+    Book optimism bias, see risk), with switching values and a tornado table (sensitivity), the
+    over-bullish or one-sided assumptions found (flags), and the verdict: not_viable,
+    over_bullish, viable_with_cautions or robust, with the flags that drove it. The body may be sent as application/json or as text/plain
     carrying JSON (for spreadsheet add-ins).
     """
     return core.appraise(proposal)

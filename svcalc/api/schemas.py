@@ -180,6 +180,32 @@ class SupplierSideSchema(Schema):
         return model.SupplierSide(**data)
 
 
+class RiskSchema(Schema):
+    """The risk-adjusted view (Green Book optimism bias): which reference class applies and how
+    far its upper-bound uplift is mitigated. Leave it out to start at the upper bound of the
+    default class for the partnership_model, as the Green Book asks."""
+
+    project_type = fields.String(
+        validate=validate.OneOf(model.PROJECT_TYPES),
+        metadata=_meta(
+            "Optimism-bias reference class for the one-off costs other than IT (Mott MacDonald "
+            "2002). Default by partnership_model: outsourcing for service partnerships, "
+            "equipment_development for channel_shift. IT costs always use "
+            "equipment_development and the supplier's operating cost always uses outsourcing.",
+            "outsourcing"),
+    )
+    mitigation = Number(
+        minimum=0.0, maximum=1.0, load_default=0.0,
+        metadata=_meta(
+            "Share of the upper-bound uplift removed by evidenced risk management (0 = none, the "
+            "Green Book default; 1 = all): uplift = upper x (1 - mitigation).", 0.5, UNIT_SHARE),
+    )
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> model.RiskInput:
+        return model.RiskInput(**data)
+
+
 #: Per-year fields checked against term_years: (block, field).
 YEARLY_FIELDS = (
     ("public", "baseline_annual_cost"),
@@ -225,6 +251,9 @@ class ProposalSchema(Schema):
                            metadata={"description": "The public body's side."})
     supplier = fields.Nested(SupplierSideSchema, required=True,
                              metadata={"description": "The supplier's side."})
+    risk = fields.Nested(RiskSchema, metadata={
+        "description": "Optimism-bias class and mitigation for the risk-adjusted view; default: "
+                       "the upper bound of the partnership_model's default class."})
 
     @validates_schema(skip_on_field_errors=False)
     def _check_consistency(self, data: dict[str, Any], **_: Any) -> None:
@@ -341,6 +370,10 @@ class PublicCaseSchema(Schema):
         metadata=_meta("DfT value-for-money category of the BCR (context, not a verdict).",
                        "very_high"))
     notes = _notes()
+    npv_risk_adjusted = _out_money("Public NPV with the Green Book optimism-bias uplifts applied "
+                                   "(see risk).", 2_900_000.0)
+    payback_years_risk_adjusted = _out_years("payback_years with optimism bias applied; null if "
+                                             "never within the term.", 4.2)
 
 
 class SupplierCaseSchema(Schema):
@@ -363,6 +396,11 @@ class SupplierCaseSchema(Schema):
         metadata=_meta("Operating margin each contract year 1..T: (revenue - operating cost) / "
                        "revenue; null in a year without revenue.", [0.07, 0.07], UNIT_SHARE))
     notes = _notes()
+    npv_risk_adjusted = _out_money("Supplier NPV at its cost of capital with its operating cost "
+                                   "carrying the outsourcing opex optimism-bias uplift (see "
+                                   "risk).", -1_200_000.0)
+    whole_life_margin_risk_adjusted = _out_ratio("whole_life_margin with optimism bias applied; "
+                                                 "below 0 the supplier runs at a loss.", 0.02)
 
 
 class PartnershipCaseSchema(Schema):
@@ -382,6 +420,8 @@ class PartnershipCaseSchema(Schema):
                                     "when both are positive: the public body's share of the value "
                                     "the partnership creates.", 0.63)
     notes = _notes()
+    support_ratio_risk_adjusted = _out_ratio("support_ratio with optimism bias applied.", 1.01,
+                                             "ratio")
 
 
 class CashFlowRowSchema(Schema):
@@ -408,6 +448,142 @@ class CashFlowRowSchema(Schema):
     supplier_discounted = _out_money("Supplier net cash x its discount factor.", 555_555.56)
 
 
+SEVERITIES = ("info", "warning", "critical")
+
+
+class SustainableSchema(Schema):
+    """Whether each side's NPV is non-negative in the risk-adjusted view."""
+
+    public = fields.Boolean(required=True, metadata=_meta(
+        "Public NPV >= 0 with optimism bias applied.", True, "boolean"))
+    supplier = fields.Boolean(required=True, metadata=_meta(
+        "Supplier NPV >= 0 at its cost of capital with optimism bias applied.", False,
+        "boolean"))
+
+
+class VerdictSchema(Schema):
+    """The answer: is the deal good and sustainable for both sides, or only over-bullish?"""
+
+    rating = fields.String(
+        required=True, validate=validate.OneOf(model.RATINGS),
+        metadata=_meta(
+            "not_viable: a side's NPV is negative on the proposal's own figures. over_bullish: "
+            "it passes as stated but a side fails risk-adjusted, or a flag is critical. "
+            "viable_with_cautions: passes both views with warnings. robust: passes both views "
+            "for both sides with no warning or critical flag.", "over_bullish"))
+    headline = fields.String(required=True, metadata=_meta(
+        "One sentence naming the decisive reason.",
+        "Over-bullish: it works only as stated, because ..."))
+    sustainable = fields.Nested(SustainableSchema, required=True)
+    reasons = fields.List(fields.String(), required=True, metadata=_meta(
+        "Codes of the flags that drove the rating (critical for not_viable and over_bullish, "
+        "warnings for viable_with_cautions), decisive first; see flags.",
+        ["SUPPLIER_FAILS_UNDER_OPTIMISM_BIAS"]))
+    economic = fields.String(required=True, metadata=_meta(
+        "Economic case: the public net present value, stated and risk-adjusted.", "Public NPV ..."))
+    commercial = fields.String(required=True, metadata=_meta(
+        "Commercial case: is the supplier's side sustainable?", "Supplier NPV ..."))
+    financial = fields.String(required=True, metadata=_meta(
+        "Financial case: upfront need and time to savings.", "Upfront costs ..."))
+    bcr = _out_ratio("The public BCR, as context only (Green Book 2026: not a pass/fail test).",
+                     4.1, "ratio")
+    vfm_category = fields.String(required=True, allow_none=True, metadata=_meta(
+        "DfT value-for-money category of the BCR, as context only.", "very_high"))
+
+
+class RiskAssumptionsSchema(Schema):
+    """The optimism-bias uplifts the risk-adjusted figures assume (GET /v1/reference has the
+    table with its upper and lower bounds)."""
+
+    project_type = fields.String(required=True, metadata=_meta(
+        "Reference class used for the non-IT one-off costs.", "outsourcing"))
+    project_type_defaulted = fields.Boolean(required=True, metadata=_meta(
+        "True when project_type is the default for the partnership_model.", True, "boolean"))
+    mitigation = fields.Float(required=True, metadata=_meta(
+        "Share of the upper-bound uplifts removed.", 0.0, UNIT_SHARE))
+    public_it_uplift = fields.Float(required=True, metadata=_meta(
+        "Uplift on public IT upfront costs (equipment/development capex).", 2.0, UNIT_SHARE))
+    public_other_upfront_uplift = fields.Float(required=True, metadata=_meta(
+        "Uplift on the other public upfront costs (project_type).", 0.41, UNIT_SHARE))
+    supplier_investment_uplift = fields.Float(required=True, metadata=_meta(
+        "Uplift on the supplier's upfront investment (project_type).", 0.41, UNIT_SHARE))
+    supplier_operating_cost_uplift = fields.Float(required=True, metadata=_meta(
+        "Uplift on the supplier's operating cost (outsourcing opex).", 0.41, UNIT_SHARE))
+    duration_uplift = fields.Float(required=True, allow_none=True, metadata=_meta(
+        "Stretch of any ramp in the yearly figures (project_type works duration); null when the "
+        "class has none.", None, UNIT_SHARE))
+    public_upfront_costs_risk_adjusted = _out_money("Public upfront costs with the uplifts.",
+                                                    1_957_500.0)
+    notes = _notes()
+
+
+class SwitchingValueSchema(Schema):
+    """How far one input can move, all else as stated, before its NPV reaches zero."""
+
+    input = fields.String(required=True, metadata=_meta(
+        "The input: public_saving, upfront_costs or supplier_operating_cost.", "public_saving"))
+    field = fields.String(required=True, metadata=_meta(
+        "JSON pointer to the input in the request.", "#/public/annual_payment"))
+    side = fields.String(required=True, validate=validate.OneOf(("public", "supplier")),
+                         metadata=_meta("Whose NPV the input drives.", "public"))
+    npv = _out_money("That side's NPV as stated.", 7_266_605.32)
+    switching_value = _out_ratio(
+        "Relative change of the input that brings the NPV to zero (-0.23 = a 23% fall), found "
+        "by root-finding; null when no change between -100% and +1,000% does (see reason).",
+        -0.87)
+    reason = fields.String(required=True, allow_none=True, metadata=_meta(
+        "Why switching_value is null; null otherwise.", None))
+
+
+class TornadoRowSchema(Schema):
+    """One input's NPV at -20%, -10%, as stated, +10% and +20%, all else as stated."""
+
+    input = fields.String(required=True, metadata=_meta("The input.", "supplier_operating_cost"))
+    field = fields.String(required=True, metadata=_meta(
+        "JSON pointer to the input in the request.", "#/supplier/annual_operating_cost"))
+    side = fields.String(required=True, validate=validate.OneOf(("public", "supplier")),
+                         metadata=_meta("Whose NPV.", "supplier"))
+    npv_minus_20 = _out_money("NPV with the input 20% lower.", 14_262_179.08)
+    npv_minus_10 = _out_money("NPV with the input 10% lower.", 8_894_113.96)
+    npv_base = _out_money("NPV as stated.", 3_526_048.84)
+    npv_plus_10 = _out_money("NPV with the input 10% higher.", -1_842_016.28)
+    npv_plus_20 = _out_money("NPV with the input 20% higher.", -7_210_081.40)
+    swing = _out_money("|npv_plus_20 - npv_minus_20|; rows are sorted by it, widest first.",
+                       21_472_260.48)
+
+
+class SensitivitySchema(Schema):
+    """Switching values and the tornado table (stated view)."""
+
+    switching_values = fields.List(fields.Nested(SwitchingValueSchema), required=True,
+                                   metadata={"description": "One per key input."})
+    tornado = fields.List(fields.Nested(TornadoRowSchema), required=True,
+                          metadata={"description": "One row per key input, widest swing first."})
+
+
+class FlagSchema(Schema):
+    """An over-bullish or one-sided assumption, with its evidence."""
+
+    code = fields.String(required=True, metadata=_meta(
+        "Stable machine-readable code (GET /v1/reference flag_rules lists them).",
+        "SUPPLIER_MARGIN_LOW_BALL"))
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES),
+                             metadata=_meta("info, warning or critical.", "critical"))
+    field = fields.String(required=True, metadata=_meta(
+        "JSON pointer into the request to the figure at issue.", "#/public/annual_payment"))
+    message = fields.String(required=True, metadata=_meta(
+        "What is wrong, with the numbers, for a procurement officer.",
+        "The supplier's whole-life margin is 2.0%, below 5% ..."))
+    given = fields.Raw(required=True, allow_none=True, metadata=_meta(
+        "The figure the proposal implies (a number in the unit the message names, or a text).",
+        0.02, "as the message says", oneOf=[{"type": "number"}, {"type": "string"}]))
+    benchmark = fields.Raw(required=True, allow_none=True, metadata=_meta(
+        "The threshold or reference it is judged against.", 0.03, "as the message says",
+        oneOf=[{"type": "number"}, {"type": "string"}]))
+    source = fields.String(required=True, metadata=_meta("Where the benchmark comes from.",
+                                                         "Carillion ..."))
+
+
 class AppraisalSchema(Schema):
     """The appraisal of one proposal."""
 
@@ -415,11 +591,16 @@ class AppraisalSchema(Schema):
                          metadata=_meta("The proposal's name, if it had one.",
                                         "Revenues and benefits outsourcing"))
     method = fields.Nested(MethodSchema, required=True)
+    verdict = fields.Nested(VerdictSchema, required=True)
     public = fields.Nested(PublicCaseSchema, required=True)
     supplier = fields.Nested(SupplierCaseSchema, required=True)
     partnership = fields.Nested(PartnershipCaseSchema, required=True)
     cash_flows = fields.List(fields.Nested(CashFlowRowSchema), required=True,
                              metadata={"description": "Years 0..term_years."})
+    risk = fields.Nested(RiskAssumptionsSchema, required=True)
+    sensitivity = fields.Nested(SensitivitySchema, required=True)
+    flags = fields.List(fields.Nested(FlagSchema), required=True, metadata={
+        "description": "Every over-bullish or one-sided assumption found, in catalogue order."})
 
 
 # --------------------------------------------------------------------------- meta
@@ -495,3 +676,70 @@ class ReferenceSchema(Schema):
     stpr = fields.Nested(StprSchema, required=True)
     supplier_cost_of_capital = fields.Nested(DefaultRateSchema, required=True)
     vfm_categories = fields.Nested(VfmSchema, required=True)
+    optimism_bias = fields.Nested("OptimismBiasSchema", required=True)
+    flag_rules = fields.Nested("FlagRulesSchema", required=True)
+    sensitivity = fields.Nested("SensitivitySettingsSchema", required=True)
+
+
+class OptimismBiasRowSchema(Schema):
+    """One reference class of the optimism-bias table."""
+
+    project_type = fields.String(required=True, metadata=_meta("Reference class.",
+                                                               "standard_buildings"))
+    cost_measure = fields.String(required=True, validate=validate.OneOf(("capex", "opex")),
+                                 metadata=_meta("What the cost bounds measure.", "capex"))
+    cost_upper = fields.Float(required=True, metadata=_meta("Cost upper bound.", 0.24, UNIT_SHARE))
+    cost_lower = fields.Float(required=True, metadata=_meta("Cost lower bound.", 0.02, UNIT_SHARE))
+    duration_upper = fields.Float(required=True, allow_none=True, metadata=_meta(
+        "Works-duration upper bound (null: none given).", 0.04, UNIT_SHARE))
+    duration_lower = fields.Float(required=True, allow_none=True, metadata=_meta(
+        "Works-duration lower bound (null: none given).", 0.01, UNIT_SHARE))
+
+
+class OptimismBiasSchema(SourcedSchema):
+    """Green Book optimism-bias uplifts, upper and lower bounds, and how svcalc applies them."""
+
+    project_types = fields.List(fields.Nested(OptimismBiasRowSchema), required=True,
+                                metadata={"description": "The table, one row per class."})
+    it_project_type = fields.String(required=True, metadata=_meta(
+        "Class applied to public IT upfront costs.", "equipment_development"))
+    supplier_operating_cost_project_type = fields.String(required=True, metadata=_meta(
+        "Class applied to the supplier's operating cost.", "outsourcing"))
+    default_project_type = fields.Dict(
+        keys=fields.String(), values=fields.String(), required=True,
+        metadata=_meta("Default risk.project_type by partnership_model.",
+                       {"outsourcing": "outsourcing"}))
+    default_project_type_note = fields.String(required=True, metadata=_meta(
+        "Why these defaults.", "svcalc design choice ..."))
+
+
+class FlagRuleSchema(Schema):
+    """One flag rule: its condition, thresholds and evidence."""
+
+    code = fields.String(required=True, metadata=_meta("Flag code.", "SAVINGS_ABOVE_EVIDENCE"))
+    severity = fields.String(required=True, metadata=_meta(
+        "Severity (two tiers are written 'warning / critical').", "warning / critical"))
+    condition = fields.String(required=True, metadata=_meta("When it fires.", "share > 0.10"))
+    thresholds = fields.Dict(keys=fields.String(), values=fields.Float(), required=True,
+                             metadata=_meta("Named thresholds.", {"warning_above": 0.1}))
+    source = fields.String(required=True, metadata=_meta("Evidence.", "Institute for Government"))
+    url = fields.String(metadata=_meta("Where to read it.", "https://www.gov.uk/"))
+    year = fields.Integer(required=True, metadata=_meta("Year of the evidence.", 2019))
+    licence = fields.String(required=True, metadata=_meta("Licence.", "OGL v3.0"))
+
+
+class FlagRulesSchema(SourcedSchema):
+    """The flag catalogue with every threshold and its source."""
+
+    rules = fields.List(fields.Nested(FlagRuleSchema), required=True,
+                        metadata={"description": "One entry per flag code."})
+
+
+class SensitivitySettingsSchema(SourcedSchema):
+    """Tornado steps and the switching-value search range."""
+
+    tornado_steps = fields.List(fields.Float(), required=True, metadata=_meta(
+        "Relative changes of the tornado table.", [-0.2, -0.1, 0.1, 0.2], UNIT_SHARE))
+    switching_search_range = fields.List(fields.Float(), required=True, metadata=_meta(
+        "Relative changes between which a switching value is searched.", [-1.0, 10.0],
+        UNIT_SHARE))

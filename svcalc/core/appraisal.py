@@ -9,7 +9,9 @@ Two steps, kept apart so that other views (risk-adjusted, sensitivity, simulatio
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +29,9 @@ from svcalc.core.model import (
     YearlyValue,
 )
 from svcalc.core.reference import REFERENCE, vfm_category
+
+if TYPE_CHECKING:
+    from svcalc.core.risk import RiskFigures
 
 __all__ = ["Flows", "appraise", "public_net", "resolve", "supplier_net"]
 
@@ -117,10 +122,15 @@ def supplier_net(f: Flows) -> np.ndarray:
 
 
 def _ratio(num: float, den: float) -> float | None:
-    return num / den if den != 0.0 else None
+    # A tiny (denormal) denominator can overflow to infinity, which JSON cannot carry.
+    if den == 0.0:
+        return None
+    ratio = num / den
+    return ratio if math.isfinite(ratio) else None
 
 
-def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str]) -> PublicCase:
+def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str],
+                 ra: RiskFigures) -> PublicCase:
     discounted = net * f.public_factors
     irr = finance.irr(net)
     if irr.value is None and irr.reason:
@@ -132,6 +142,11 @@ def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str]) -> PublicCase
     if d_payback is None:
         notes["discounted_payback_years"] = (
             "the discounted cumulative saving does not recover the costs within the term"
+        )
+    if ra.public_payback is None:
+        notes["payback_years_risk_adjusted"] = (
+            "with optimism bias applied, the cumulative saving does not recover the costs within "
+            "the term"
         )
     first = finance.first_positive_year(net)
     if first is None:
@@ -159,10 +174,13 @@ def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str]) -> PublicCase
         bcr=bcr,
         vfm_category=vfm_category(bcr),
         notes=notes,
+        npv_risk_adjusted=ra.public_npv,
+        payback_years_risk_adjusted=ra.public_payback,
     )
 
 
-def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str]) -> SupplierCase:
+def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str],
+                   ra: RiskFigures) -> SupplierCase:
     revenue = f.payment + f.other_income
     irr = finance.irr(net)
     if irr.value is None and irr.reason:
@@ -180,6 +198,8 @@ def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str]) -> Supplier
     whole_life = _ratio(total_revenue - float(np.sum(opex)) - f.supplier_investment, total_revenue)
     if whole_life is None:
         notes["whole_life_margin"] = "the supplier has no revenue over the term"
+    if ra.whole_life_margin is None:
+        notes["whole_life_margin_risk_adjusted"] = "the supplier has no revenue over the term"
     with np.errstate(divide="ignore", invalid="ignore"):
         margins = np.where(revenue != 0.0, (revenue - opex) / revenue, np.nan)
     if np.isnan(margins).any():
@@ -193,11 +213,13 @@ def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str]) -> Supplier
         whole_life_margin=whole_life,
         annual_margins=[None if np.isnan(m) else m for m in margins.tolist()],
         notes=notes,
+        npv_risk_adjusted=ra.supplier_npv,
+        whole_life_margin_risk_adjusted=ra.whole_life_margin,
     )
 
 
 def _partnership_case(
-    f: Flows, public_npv: float, supplier_flows: np.ndarray
+    f: Flows, public_npv: float, supplier_flows: np.ndarray, ra: RiskFigures
 ) -> PartnershipCase:
     notes: dict[str, str] = {}
     dfs = f.public_factors[1:]
@@ -208,6 +230,8 @@ def _partnership_case(
     support = _ratio(individual, consumed)
     if support is None:
         notes["support_ratio"] = "the partnership consumes no resources"
+    if ra.support_ratio is None:
+        notes["support_ratio_risk_adjusted"] = "the partnership consumes no resources"
     supplier_at_public_rate = finance.npv(supplier_flows, f.public_factors)
     share: float | None = None
     if public_npv > 0.0 and supplier_at_public_rate > 0.0:
@@ -223,6 +247,7 @@ def _partnership_case(
         supplier_npv_at_public_rate=supplier_at_public_rate,
         value_share_public=share,
         notes=notes,
+        support_ratio_risk_adjusted=ra.support_ratio,
     )
 
 
@@ -266,11 +291,16 @@ def appraise(proposal: Proposal) -> Appraisal:
     >>> round(a.supplier.whole_life_margin, 4)
     0.0353
     """
+    # Imported here: these views build on Flows, so they import this module.
+    from svcalc.core import flags, risk, sensitivity, verdict
+
     f = resolve(proposal)
     pub = public_net(f)
     sup = supplier_net(f)
-    public = _public_case(f, pub, {})
-    supplier = _supplier_case(f, sup, {})
+    assumptions = risk.assumptions(proposal, f.public_upfront)
+    ra = risk.risk_view(f, assumptions, pub, sup)
+    public = _public_case(f, pub, {}, ra)
+    supplier = _supplier_case(f, sup, {}, ra)
     method = Method(
         version=__version__,
         reference_version=REFERENCE["version"],
@@ -280,11 +310,17 @@ def appraise(proposal: Proposal) -> Appraisal:
         price_basis=proposal.price_basis,
         currency=proposal.currency,
     )
+    sens = sensitivity.analyse(sensitivity.levers(f, pub, sup, public.npv, supplier.npv))
+    found = flags.evaluate(proposal, f, public, supplier, assumptions, sens)
     return Appraisal(
         name=proposal.name,
         method=method,
         public=public,
         supplier=supplier,
-        partnership=_partnership_case(f, public.npv, sup),
+        partnership=_partnership_case(f, public.npv, sup, ra),
         cash_flows=_cash_flows(f, pub, sup),
+        verdict=verdict.decide(public, supplier, found, method),
+        risk=assumptions,
+        sensitivity=sens,
+        flags=found,
     )

@@ -26,6 +26,8 @@ PriceBasis = Literal["real", "nominal"]
 
 __all__ = [
     "PARTNERSHIP_MODELS",
+    "PROJECT_TYPES",
+    "RATINGS",
     "Appraisal",
     "CashFlowRow",
     "Flag",
@@ -34,9 +36,16 @@ __all__ = [
     "Proposal",
     "PublicCase",
     "PublicSide",
+    "RiskAssumptions",
+    "RiskInput",
+    "Sensitivity",
     "SupplierCase",
     "SupplierSide",
+    "Sustainable",
+    "SwitchingValue",
+    "TornadoRow",
     "UpfrontCosts",
+    "Verdict",
     "YearlyValue",
 ]
 
@@ -94,6 +103,7 @@ class Proposal:
     price_basis: str = "real"
     inflation: float | None = None
     currency: str = "GBP"
+    risk: RiskInput | None = None
 
 
 # --------------------------------------------------------------------------- the appraisal
@@ -149,6 +159,8 @@ class PublicCase:
     bcr: float | None
     vfm_category: str | None
     notes: dict[str, str]
+    npv_risk_adjusted: float
+    payback_years_risk_adjusted: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +175,8 @@ class SupplierCase:
     whole_life_margin: float | None
     annual_margins: list[float | None]
     notes: dict[str, str]
+    npv_risk_adjusted: float
+    whole_life_margin_risk_adjusted: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +189,7 @@ class PartnershipCase:
     supplier_npv_at_public_rate: float
     value_share_public: float | None
     notes: dict[str, str]
+    support_ratio_risk_adjusted: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,3 +224,114 @@ class Appraisal:
     supplier: SupplierCase
     partnership: PartnershipCase
     cash_flows: list[CashFlowRow]
+    verdict: Verdict
+    risk: RiskAssumptions
+    sensitivity: Sensitivity
+    flags: list[Flag]
+
+
+# --------------------------------------------------------------------------- risk, sensitivity,
+# verdict (DESIGN.md sections 4.6, 4.7, 7). Appended here so the proposal and appraisal above can
+# refer to them without reshaping the existing classes.
+
+ProjectType = Literal[
+    "standard_buildings",
+    "non_standard_buildings",
+    "standard_civil_engineering",
+    "non_standard_civil_engineering",
+    "equipment_development",
+    "outsourcing",
+]
+PROJECT_TYPES: tuple[str, ...] = ProjectType.__args__  # type: ignore[attr-defined]
+RATINGS: tuple[str, ...] = ("not_viable", "over_bullish", "viable_with_cautions", "robust")
+
+
+@dataclass(frozen=True, slots=True)
+class RiskInput:
+    """The request's ``risk`` block: which optimism-bias row applies, and how far it is mitigated.
+
+    ``project_type`` ``None`` means the default for the proposal's ``partnership_model``;
+    ``mitigation`` is the evidenced share (0..1) of the upper-bound uplift that risk management
+    removes (Green Book: start at the upper bound).
+    """
+
+    project_type: str | None = None
+    mitigation: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RiskAssumptions:
+    """The optimism-bias uplifts applied in the risk-adjusted view (echoed in the response)."""
+
+    project_type: str
+    project_type_defaulted: bool
+    mitigation: float
+    public_it_uplift: float
+    public_other_upfront_uplift: float
+    supplier_investment_uplift: float
+    supplier_operating_cost_uplift: float
+    duration_uplift: float | None
+    public_upfront_costs_risk_adjusted: float
+    notes: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchingValue:
+    """The relative change of one input that brings the NPV it drives to zero, or why none does."""
+
+    input: str
+    field: str
+    side: str
+    npv: float
+    switching_value: float | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TornadoRow:
+    """NPV of one side with one input moved by -20%, -10%, +10%, +20% (all else as stated)."""
+
+    input: str
+    field: str
+    side: str
+    npv_minus_20: float
+    npv_minus_10: float
+    npv_base: float
+    npv_plus_10: float
+    npv_plus_20: float
+    swing: float
+
+
+@dataclass(frozen=True, slots=True)
+class Sensitivity:
+    """Switching values and the tornado table (DESIGN.md section 4.7)."""
+
+    switching_values: list[SwitchingValue]
+    tornado: list[TornadoRow]
+
+
+@dataclass(frozen=True, slots=True)
+class Sustainable:
+    """Whether each side's NPV is non-negative in the risk-adjusted view."""
+
+    public: bool
+    supplier: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer in one word and one sentence, with the flags that drove it (DESIGN.md 7).
+
+    ``bcr`` and ``vfm_category`` are context only: the Green Book (2026) says a BCR is not a
+    pass/fail test, so they never decide the rating.
+    """
+
+    rating: str
+    headline: str
+    sustainable: Sustainable
+    reasons: list[str]
+    economic: str
+    commercial: str
+    financial: str
+    bcr: float | None
+    vfm_category: str | None
