@@ -15,6 +15,7 @@ import numpy as np
 
 from svcalc import __version__
 from svcalc.core import finance
+from svcalc.core.channel_shift import contact_costs
 from svcalc.core.errors import ProposalError
 from svcalc.core.model import (
     Appraisal,
@@ -27,6 +28,7 @@ from svcalc.core.model import (
     YearlyValue,
 )
 from svcalc.core.reference import REFERENCE, vfm_category
+from svcalc.core.social_appraisal import RiskFigures, social_view
 
 __all__ = ["Flows", "appraise", "public_net", "resolve", "supplier_net"]
 
@@ -82,6 +84,15 @@ def resolve(proposal: Proposal) -> Flows:
         yearly = [series * deflator for series in yearly]
     baseline, payment, retained, opex, other = yearly
     zeros = np.zeros(n)
+    # Channel shift (DESIGN.md 4.4): BAU at today's mix; the shifted cost to the bearing side.
+    contact_bau, contact_public, contact_supplier = zeros, zeros, zeros
+    if proposal.channel_shift is not None:
+        contacts = contact_costs(proposal.channel_shift, n)
+        contact_bau = contacts.cost_baseline
+        if proposal.channel_shift.borne_by == "public":
+            contact_public = contacts.cost_shifted
+        else:
+            contact_supplier = contacts.cost_shifted
     return Flows(
         term_years=n,
         baseline=baseline,
@@ -93,9 +104,9 @@ def resolve(proposal: Proposal) -> Flows:
         supplier_investment=float(sup.upfront_investment),
         public_factors=finance.discount_factors(n, pub.discount_rate),
         supplier_factors=finance.flat_discount_factors(n, sup.cost_of_capital),
-        baseline_contact=zeros,
-        public_contact=zeros,
-        supplier_contact=zeros,
+        baseline_contact=contact_bau,
+        public_contact=contact_public,
+        supplier_contact=contact_supplier,
     )
 
 
@@ -245,6 +256,9 @@ def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> list[CashFlowRow]
         np.cumsum(sup),
         f.supplier_factors,
         sup * f.supplier_factors,
+        np.concatenate((zero, f.baseline_contact)),
+        np.concatenate((zero, f.public_contact)),
+        np.concatenate((zero, f.supplier_contact)),
     )
     lists = [c.tolist() for c in columns]
     return [CashFlowRow(*row) for row in zip(*lists, strict=True)]
@@ -280,11 +294,19 @@ def appraise(proposal: Proposal) -> Appraisal:
         price_basis=proposal.price_basis,
         currency=proposal.currency,
     )
+    partnership = _partnership_case(f, public.npv, sup)
+    # Stated figures stand in for the risk-adjusted ones until the optimism-bias view exists.
+    risk = RiskFigures.as_stated(public, supplier, partnership)
+    social, channel_shift, flags = social_view(proposal, f.public_factors, f.payment, public,
+                                               supplier, partnership, risk)
     return Appraisal(
         name=proposal.name,
         method=method,
         public=public,
         supplier=supplier,
-        partnership=_partnership_case(f, public.npv, sup),
+        partnership=partnership,
         cash_flows=_cash_flows(f, pub, sup),
+        social_value=social,
+        channel_shift=channel_shift,
+        flags=flags,
     )
