@@ -57,12 +57,12 @@ def _two_view(name: str, weight: float, stated: float | None, risk_adjusted: flo
 
     if holds(risk_adjusted):
         return ScoreComponent(name, weight, float(weights["credit_risk_adjusted"]), risk_adjusted,
-                              f"{holds_if} in the risk-adjusted view")
+                              f"holds in the risk-adjusted view: {holds_if}")
     if holds(stated):
         return ScoreComponent(name, weight, float(weights["credit_stated_only"]), risk_adjusted,
-                              f"{holds_if} as stated but not in the risk-adjusted view")
+                              f"holds as stated only, not risk-adjusted: {holds_if}")
     return ScoreComponent(name, weight, 0.0, risk_adjusted if risk_adjusted is not None else stated,
-                          f"not {holds_if} even as stated")
+                          f"fails even as stated: {holds_if} is not true")
 
 
 def benefit_score(*, public_npv: float, public_npv_risk_adjusted: float, supplier_npv: float,
