@@ -932,7 +932,8 @@ class SocialValueProxiesSchema(SourcedSchema):
     """Built-in open proxies (no National TOMs or HACT values: their licences forbid it)."""
 
     proxies = fields.Dict(keys=fields.String(), values=fields.Nested(ProxySchema), required=True,
-                          metadata={"description": "By proxy name (social_value.outcomes[].proxy)."})
+                          metadata={"description": "By proxy name "
+                                                   "(social_value.outcomes[].proxy)."})
 
 
 class EvidenceGradesSchema(SourcedSchema):

@@ -56,7 +56,8 @@ class ContactCosts:
     @property
     def saving(self) -> np.ndarray:
         """Contact cost saved each year (as usual minus shifted)."""
-        return self.cost_baseline - self.cost_shifted
+        saving: np.ndarray = self.cost_baseline - self.cost_shifted
+        return saving
 
 
 def _check(cs: ChannelShift) -> None:
@@ -176,12 +177,15 @@ def channel_shift_case(cs: ChannelShift, factors: np.ndarray,
     digital_by_year = digital.astype(float) @ stated.shares
     names = [ch.channel for ch in cs.channels]
     share_rows = stated.shares.T.tolist()
-    columns = (stated.contacts_baseline.tolist(), stated.contacts_shifted.tolist(),
-               stated.avoidable.tolist(), digital_by_year.tolist(), stated.cost_baseline.tolist(),
-               stated.cost_shifted.tolist(), stated.saving.tolist())
+    columns = zip(stated.contacts_baseline.tolist(), stated.contacts_shifted.tolist(),
+                  stated.avoidable.tolist(), digital_by_year.tolist(),
+                  stated.cost_baseline.tolist(), stated.cost_shifted.tolist(),
+                  stated.saving.tolist(), share_rows, strict=True)
     years = [
-        ChannelShiftYear(t + 1, *row, shares=dict(zip(names, share_rows[t], strict=True)))
-        for t, row in enumerate(zip(*columns, strict=True))
+        ChannelShiftYear(year=t, contacts_baseline=cb, contacts_shifted=cv, avoidable_share=av,
+                         digital_share=dg, cost_baseline=kb, cost_shifted=ks, saving=sv,
+                         shares=dict(zip(names, sh, strict=True)))
+        for t, (cb, cv, av, dg, kb, ks, sv, sh) in enumerate(columns, start=1)
     ]
     migration = migration_pp_per_year(cs)
     baseline_pv = float(np.dot(stated.cost_baseline, dfs))

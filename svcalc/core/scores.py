@@ -47,7 +47,7 @@ def _combine(components: Sequence[ScoreComponent], missing: list[str], note: str
 def _two_view(name: str, weight: float, stated: float | None, risk_adjusted: float | None,
               holds_if: str, strict: bool, missing: list[str], missing_name: str) -> ScoreComponent:
     """A component that holds when a figure is > 0 (strict) or >= 0, judged in both views."""
-    weights = _SCORES["benefit"]
+    credits = _SCORES["benefit"]
     if stated is None and risk_adjusted is None:
         missing.append(missing_name)
         return ScoreComponent(name, weight, None, None, f"{missing_name} was not given")
@@ -56,10 +56,10 @@ def _two_view(name: str, weight: float, stated: float | None, risk_adjusted: flo
         return x is not None and (x > 0.0 if strict else x >= 0.0)
 
     if holds(risk_adjusted):
-        return ScoreComponent(name, weight, float(weights["credit_risk_adjusted"]), risk_adjusted,
+        return ScoreComponent(name, weight, float(credits["credit_risk_adjusted"]), risk_adjusted,
                               f"holds in the risk-adjusted view: {holds_if}")
     if holds(stated):
-        return ScoreComponent(name, weight, float(weights["credit_stated_only"]), risk_adjusted,
+        return ScoreComponent(name, weight, float(credits["credit_stated_only"]), risk_adjusted,
                               f"holds as stated only, not risk-adjusted: {holds_if}")
     return ScoreComponent(name, weight, 0.0, risk_adjusted if risk_adjusted is not None else stated,
                           f"fails even as stated: {holds_if} is not true")

@@ -16,6 +16,7 @@ from svcalc.core.channel_shift import channel_shift_case
 from svcalc.core.model import (
     ChannelShiftCase,
     Flag,
+    OutcomeValue,
     PartnershipCase,
     Proposal,
     PublicCase,
@@ -66,7 +67,7 @@ def social_view(proposal: Proposal, public_factors: np.ndarray, payments: np.nda
     sv_pv: float | None = None
     sv_pv_ra: float | None = None
     share: float | None = None
-    outcomes = []
+    outcomes: list[OutcomeValue] = []
     if proposal.social_value is not None:
         sv_pv, sv_pv_ra, share, outcomes, notes = social_value_figures(
             proposal.social_value, proposal.public.discount_rate, payments_pv)

@@ -63,7 +63,8 @@ def proxy_unit_values(name: str, calendar_years: np.ndarray | None) -> np.ndarra
 
     >>> proxy_unit_values("wellby", None)
     13000.0
-    >>> [round(float(v), 2) for v in proxy_unit_values("carbon", np.array([2020, 2021, 2050, 2060]))]
+    >>> years = np.array([2020, 2021, 2050, 2060])
+    >>> [round(float(v), 2) for v in proxy_unit_values("carbon", years)]
     [245.0, 245.0, 378.0, 378.0]
     """
     values = PROXIES[name]["values"]
@@ -74,7 +75,9 @@ def proxy_unit_values(name: str, calendar_years: np.ndarray | None) -> np.ndarra
                             "social_value.base_calendar_year", "#/social_value/base_calendar_year")
     years = np.array([v["year"] for v in values], dtype=float)
     logs = np.log(np.array([v["value"] for v in values], dtype=float))
-    return np.exp(np.interp(np.asarray(calendar_years, dtype=float), years, logs))
+    interpolated: np.ndarray = np.exp(np.interp(np.asarray(calendar_years, dtype=float), years,
+                                                logs))
+    return interpolated
 
 
 def _unit_matrix(outcomes: Sequence[Outcome], horizon: int,
@@ -116,7 +119,8 @@ def value_matrices(outcomes: Sequence[Outcome], horizon: int,
 def outcome_values(outcome: Outcome, horizon: int,
                    base_calendar_year: int | None = None) -> np.ndarray:
     """Adjusted value of one outcome in years 0..horizon."""
-    return value_matrices([outcome], horizon, base_calendar_year)[1][0]
+    adjusted: np.ndarray = value_matrices([outcome], horizon, base_calendar_year)[1][0]
+    return adjusted
 
 
 def _horizon(outcomes: Sequence[Outcome]) -> int:
@@ -134,8 +138,7 @@ def social_value_figures(sv: SocialValue, public_discount_rate: float | None,
     notes: dict[str, str] = {}
     if not sv.outcomes:
         notes["present_value"] = "no outcomes were given"
-        share = 0.0 if payments_pv > 0.0 else None
-        return 0.0, 0.0, share, [], notes
+        return 0.0, 0.0, 0.0 if payments_pv > 0.0 else None, [], notes
     horizon = _horizon(sv.outcomes)
     factors = finance.discount_factors(horizon, public_discount_rate)
     gross, adjusted = value_matrices(sv.outcomes, horizon, sv.base_calendar_year)
@@ -167,8 +170,9 @@ def social_value_figures(sv: SocialValue, public_discount_rate: float | None,
             present_value_risk_adjusted=float(pv_ra[i]),
         ))
     if any(o.proxy is not None for o in sv.outcomes):
-        notes["price_year"] = ("built-in proxies are in their own price year (see each outcome's "
-                               "price_year); svcalc does not rebase them to the proposal's base year")
+        notes["price_year"] = ("built-in proxies are in their own price year (see each "
+                               "outcome's price_year); svcalc does not rebase them to the "
+                               "proposal's base year")
     total = float(pv.sum())
     share: float | None = total / payments_pv if payments_pv > 0.0 else None
     if share is None:
