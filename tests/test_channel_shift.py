@@ -161,3 +161,23 @@ def test_core_rejects_inconsistent_blocks(channels, pointer):
     with pytest.raises(ProposalError) as err:
         contact_costs(ChannelShift(1.0, channels, 1, "public"), 3)
     assert err.value.pointer == pointer
+
+
+def test_contact_flows_for_a_risk_adjusted_view():
+    # The risk view rebuilds its Flows with the migration stretched: BAU is unchanged, the
+    # bearing side's shifted cost is higher while migrating (1.5385/6 a year instead of /3).
+    import dataclasses
+
+    from svcalc.core import resolve
+    from svcalc.core.appraisal import public_net
+    from svcalc.core.channel_shift import contact_flows
+
+    p = _proposal("public")
+    flows = resolve(p)
+    stretched = dataclasses.replace(flows, **contact_flows(p.channel_shift, 4, stretch=2.0))
+    assert stretched.baseline_contact.tolist() == pytest.approx([BAU] * 4)
+    assert stretched.public_contact.tolist() == pytest.approx(
+        [1e6 * (4.031 - 1.5385 * t / 6) for t in range(1, 5)])
+    assert (public_net(stretched)[1:] < public_net(flows)[1:]).all()
+    empty = contact_flows(None, 3)
+    assert all(v.tolist() == [0.0] * 3 for v in empty.values())

@@ -15,7 +15,7 @@ import numpy as np
 
 from svcalc import __version__
 from svcalc.core import finance
-from svcalc.core.channel_shift import contact_costs
+from svcalc.core.channel_shift import contact_flows
 from svcalc.core.errors import ProposalError
 from svcalc.core.model import (
     Appraisal,
@@ -83,16 +83,6 @@ def resolve(proposal: Proposal) -> Flows:
         deflator = finance.real_terms_factors(n, proposal.inflation)[1:]
         yearly = [series * deflator for series in yearly]
     baseline, payment, retained, opex, other = yearly
-    zeros = np.zeros(n)
-    # Channel shift (DESIGN.md 4.4): BAU at today's mix; the shifted cost to the bearing side.
-    contact_bau, contact_public, contact_supplier = zeros, zeros, zeros
-    if proposal.channel_shift is not None:
-        contacts = contact_costs(proposal.channel_shift, n)
-        contact_bau = contacts.cost_baseline
-        if proposal.channel_shift.borne_by == "public":
-            contact_public = contacts.cost_shifted
-        else:
-            contact_supplier = contacts.cost_shifted
     return Flows(
         term_years=n,
         baseline=baseline,
@@ -104,9 +94,8 @@ def resolve(proposal: Proposal) -> Flows:
         supplier_investment=float(sup.upfront_investment),
         public_factors=finance.discount_factors(n, pub.discount_rate),
         supplier_factors=finance.flat_discount_factors(n, sup.cost_of_capital),
-        baseline_contact=contact_bau,
-        public_contact=contact_public,
-        supplier_contact=contact_supplier,
+        # Channel shift (DESIGN.md 4.4): BAU at today's mix; the shifted cost to the bearing side.
+        **contact_flows(proposal.channel_shift, n),
     )
 
 

@@ -32,7 +32,7 @@ from svcalc.core.model import CHANNEL_NAMES, ChannelShift, ChannelShiftCase, Cha
 from svcalc.core.reference import REFERENCE
 
 __all__ = ["ContactCosts", "DIGITAL_CHANNELS", "channel_shift_case", "contact_costs",
-           "migration_pp_per_year"]
+           "contact_flows", "migration_pp_per_year"]
 
 #: Channels that need the citizen to be online (reference data ``channel_costs``).
 DIGITAL_CHANNELS: frozenset[str] = frozenset(
@@ -134,6 +134,27 @@ def contact_costs(cs: ChannelShift, n_years: int, stretch: float = 1.0) -> Conta
         cost_baseline=contacts * float(unit @ now),
         cost_shifted=shifted_volume * cost_per_contact,
     )
+
+
+def contact_flows(cs: ChannelShift | None, n_years: int,
+                  stretch: float = 1.0) -> dict[str, np.ndarray]:
+    """The contact-cost arrays of :class:`~svcalc.core.appraisal.Flows`, years 1..n_years.
+
+    Business as usual carries the cost at today's mix and avoidable rate; the side named by
+    ``borne_by`` carries the shifted cost; the other side nothing. Without a channel shift, all
+    three are zeros. A risk-adjusted view rebuilds its flows with
+    ``dataclasses.replace(flows, **contact_flows(cs, n, stretch))``.
+    """
+    zeros = np.zeros(n_years)
+    if cs is None:
+        return {"baseline_contact": zeros, "public_contact": zeros, "supplier_contact": zeros}
+    costs = contact_costs(cs, n_years, stretch)
+    public = cs.borne_by == "public"
+    return {
+        "baseline_contact": costs.cost_baseline,
+        "public_contact": costs.cost_shifted if public else zeros,
+        "supplier_contact": zeros if public else costs.cost_shifted,
+    }
 
 
 def migration_pp_per_year(cs: ChannelShift, stretch: float = 1.0) -> dict[str, float]:
