@@ -102,7 +102,7 @@ def test_stretch_slows_the_migration():
         contact_costs(ISSUE_CASE, 3, stretch=0.5)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(stretch=st.floats(1.0, 5.0), term=st.integers(1, 20))
 def test_stretch_never_increases_a_saving(stretch, term):
     # The target mix is cheaper, so migrating more slowly can only save less.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from svcalc.core.model import Acceptability
 from svcalc.core.scores import acceptability_score, benefit_score, support_score
@@ -155,3 +157,30 @@ def test_acceptability_missing_inputs_are_named():
     assert partial.score == pytest.approx(100 * 0.2 / 0.35)
     assert partial.coverage == pytest.approx(0.35)
     assert "acceptability.open_book" not in partial.missing
+
+
+# ----------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(a=st.floats(0.0, 5.0), b=st.floats(0.0, 5.0))
+def test_support_is_monotone_and_bounded(a, b):
+    lo, hi = sorted((a, b))
+    s_lo = support_score(support_ratio=lo, support_ratio_risk_adjusted=lo).score
+    s_hi = support_score(support_ratio=hi, support_ratio_risk_adjusted=hi).score
+    assert 0.0 <= s_lo <= s_hi <= 100.0
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(citizens=st.none() | st.floats(0.0, 1.0), staff=st.none() | st.floats(0.0, 1.0),
+       flags=st.lists(st.none() | st.booleans(), min_size=4, max_size=4),
+       transferred=st.none() | st.integers(0, 1000), lost=st.none() | st.integers(0, 1000),
+       target=st.none() | st.floats(0.0, 1.0))
+def test_acceptability_is_bounded_and_names_every_gap(citizens, staff, flags, transferred, lost,
+                                                      target):
+    acc = Acceptability(citizens, staff, *flags, transferred, lost)
+    s = acceptability_score(acc, digital_share_target=target)
+    assert s.score is None or 0.0 <= s.score <= 100.0
+    absent = [c.name for c in s.components if c.credit is None]
+    assert (s.score is None) == (len(absent) == len(s.components))
+    assert len(s.missing) >= len(absent)
