@@ -18,6 +18,7 @@ from marshmallow import (
 )
 
 from svcalc.core import model
+from svcalc.core.reference import REFERENCE
 
 #: Money in and out of the API is bounded to +/- 1e12 (DESIGN.md section 10).
 MONEY_MAX = 1e12
@@ -206,6 +207,213 @@ class RiskSchema(Schema):
         return model.RiskInput(**data)
 
 
+# --------------------------------------------------------------------------- channel shift,
+# social value and acceptability (request)
+
+UNIT_CONTACTS = "contacts per year"
+UNIT_MONEY_CONTACT = "currency units per contact, base-year prices"
+_SHARE_TOLERANCE = 1e-6
+MAX_OUTCOMES = 100
+PROXY_NAMES = tuple(REFERENCE["social_value_proxies"]["proxies"])
+
+
+def Share(description: str, example: float, *, maximum: float = 1.0, **kwargs: Any) -> Number:
+    """A share as a decimal fraction in [0, maximum]."""
+    return Number(minimum=0.0, maximum=maximum, metadata=_meta(description, example, UNIT_SHARE),
+                  **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false; strings and numbers are refused."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class ChannelSchema(Schema):
+    """One contact channel: average cost per contact and its share of contacts now and at the
+    target."""
+
+    channel = fields.String(
+        required=True, validate=validate.OneOf(model.CHANNEL_NAMES),
+        metadata=_meta("The channel: " + ", ".join(model.CHANNEL_NAMES) + ". Each at most once.",
+                       "online"))
+    unit_cost = Number(
+        minimum=0.0, maximum=1e6, required=True,
+        metadata=_meta("Average cost of handling one contact in this channel (Socitm 2011 "
+                       "benchmarks: face-to-face 8.62, telephone 2.83, online 0.15).", 0.15,
+                       UNIT_MONEY_CONTACT))
+    share_now = Share("Share of contacts in this channel today. Shares sum to 1 across channels.",
+                      0.2, required=True)
+    share_target = Share("Share of contacts in this channel at the target. Shares sum to 1.",
+                         0.45, required=True)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> model.Channel:
+        return model.Channel(**data)
+
+
+class ChannelShiftSchema(Schema):
+    """Moving contact to cheaper channels (DESIGN.md 4.4). The other figures of the proposal
+    exclude contact handling: svcalc adds contact cost at today's mix to business as usual and the
+    shifted cost to the side named by borne_by."""
+
+    annual_contacts = Number(
+        minimum=0.0, maximum=1e12, required=True,
+        metadata=_meta("Contacts in contract year 1 at today's avoidable-contact rate.",
+                       1_000_000.0, UNIT_CONTACTS))
+    contact_growth = Rate("Annual growth of contact volume (before removing avoidable contact). "
+                          "Default 0.", 0.0)
+    channels = fields.List(
+        fields.Nested(ChannelSchema), required=True, validate=validate.Length(1, 5),
+        metadata={"description": "The channels, each at most once; share_now and share_target "
+                                 "each sum to 1 (within 1e-6)."})
+    years_to_target = fields.Integer(
+        required=True, strict=True, validate=validate.Range(1, MAX_TERM),
+        metadata=_meta("Contract years to move linearly from share_now to share_target.", 3,
+                       UNIT_YEARS))
+    avoidable_contact_now = Share(
+        "Share of today's contacts that are avoidable (chasing, unclear letters). Default 0.",
+        0.3, maximum=0.99)
+    avoidable_contact_target = Share(
+        "Avoidable share at the target (moves linearly like the shares). Default: unchanged.",
+        0.2, maximum=0.99)
+    borne_by = fields.String(
+        required=True, validate=validate.OneOf(("supplier", "public")),
+        metadata=_meta("Who pays for handling contacts under the partnership: supplier or "
+                       "public. When the supplier does, annual_payment is the whole price "
+                       "including contact handling.", "supplier"))
+
+    @validates_schema
+    def _check_channels(self, data: dict[str, Any], **_: Any) -> None:
+        errors: dict[str, Any] = {}
+        channels = data["channels"]
+        seen: set[str] = set()
+        for i, ch in enumerate(channels):
+            if ch.channel in seen:
+                errors.setdefault("channels", {})[i] = {"channel": ["Listed more than once."]}
+            seen.add(ch.channel)
+        for key in ("share_now", "share_target"):
+            total = sum(getattr(ch, key) for ch in channels)
+            if abs(total - 1.0) > _SHARE_TOLERANCE:
+                errors.setdefault("channels", {}).setdefault("_schema", []).append(
+                    f"{key} must sum to 1 across channels (within 1e-6); it sums to {total:.6g}.")
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> model.ChannelShift:
+        return model.ChannelShift(**{**data, "channels": tuple(data["channels"])})
+
+
+class OutcomeSchema(Schema):
+    """One monetised social outcome. Give unit_value with its source, or a built-in open proxy
+    (wellby, carbon). National TOMs and HACT values are not shipped (their licences forbid it):
+    give them as unit_value with their source if you hold a licence."""
+
+    name = fields.String(required=True, validate=validate.Length(1, 200),
+                         metadata=_meta("What the outcome is.", "Long-term unemployed into work"))
+    quantity = Number(minimum=0.0, maximum=1e12, required=True,
+                      metadata=_meta("How many units a year (people, tonnes CO2e, WELLBYs).",
+                                     20.0, "units of the outcome per year"))
+    unit_value = Number(minimum=-MONEY_MAX, maximum=MONEY_MAX,
+                        metadata=_meta("Value of one unit for one year; negative for a "
+                                       "disbenefit. Give this or proxy, not both.", 5_000.0,
+                                       UNIT_MONEY))
+    proxy = fields.String(validate=validate.OneOf(PROXY_NAMES),
+                          metadata=_meta("A built-in open proxy instead of unit_value: "
+                                         + ", ".join(PROXY_NAMES) + " (see GET /v1/reference).",
+                                         "wellby"))
+    source = fields.String(validate=validate.Length(1, 500),
+                           metadata=_meta("Where unit_value comes from; required with it.",
+                                          "Council evaluation of the 2024 employment scheme"))
+    start_year = fields.Integer(
+        load_default=1, strict=True, validate=validate.Range(1, MAX_TERM),
+        metadata=_meta("First contract year the outcome is valued. Default 1.", 1, UNIT_YEARS))
+    duration_years = fields.Integer(
+        required=True, strict=True, validate=validate.Range(1, MAX_TERM),
+        metadata=_meta("Years the outcome lasts (it may run past the term).", 3, UNIT_YEARS))
+    deadweight = Share("Share that would have happened anyway. Default 0.", 0.25)
+    attribution = Share("Share due to others' contributions. Default 0.", 0.2)
+    displacement = Share("Share that merely displaces outcomes elsewhere. Default 0.", 0.05)
+    drop_off = Share("Share of the remaining outcome lost each year after the first. Default 0.",
+                     0.1)
+    evidence_grade = fields.Integer(
+        required=True, strict=True, validate=validate.Range(1, 5),
+        metadata=_meta("1 independent evaluation of this service; 2 measured in a comparable "
+                       "service; 3 before/after without comparison; 4 modelled from benchmarks; "
+                       "5 asserted. Sets the haircut in the risk-adjusted view.", 3, "grade"))
+
+    @validates_schema
+    def _check_value(self, data: dict[str, Any], **_: Any) -> None:
+        has_value, has_proxy = "unit_value" in data, "proxy" in data
+        if has_value == has_proxy:
+            raise ValidationError("Give exactly one of unit_value and proxy.", "unit_value")
+        if has_value and "source" not in data:
+            raise ValidationError("Required with unit_value: say where the value comes from.",
+                                  "source")
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> model.Outcome:
+        return model.Outcome(**data)
+
+
+class SocialValueSchema(Schema):
+    """Monetised social value claimed by the proposal (DESIGN.md 4.5)."""
+
+    outcomes = fields.List(
+        fields.Nested(OutcomeSchema), required=True,
+        validate=validate.Length(1, MAX_OUTCOMES),
+        metadata={"description": f"The outcomes, 1 to {MAX_OUTCOMES}."})
+    base_calendar_year = fields.Integer(
+        strict=True, validate=validate.Range(2000, 2100),
+        metadata=_meta("Calendar year of year 0; required when an outcome uses a proxy that "
+                       "varies by year (carbon).", 2026, "calendar year"))
+
+    @validates_schema
+    def _check_calendar(self, data: dict[str, Any], **_: Any) -> None:
+        if "base_calendar_year" in data:
+            return
+        for i, o in enumerate(data["outcomes"]):
+            values = REFERENCE["social_value_proxies"]["proxies"].get(o.proxy or "", {})
+            if any(v["year"] is not None for v in values.get("values", ())):
+                raise ValidationError(f"Required: outcome {i} uses the {o.proxy} proxy, which "
+                                      "varies by calendar year.", "base_calendar_year")
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> model.SocialValue:
+        return model.SocialValue(**{**data, "outcomes": tuple(data["outcomes"])})
+
+
+class AcceptabilitySchema(Schema):
+    """Evidence that citizens, staff and organisations will accept the new way of delivery.
+    Leave out what you do not know: the Acceptability score names it as missing."""
+
+    citizen_support = Share("Share of citizens in favour, from consultation.", 0.62)
+    staff_support = Share("Share of staff in favour, from consultation.", 0.48)
+    assisted_digital = StrictBoolean(metadata=_meta(
+        "Is there help for people who cannot use online services (about 4% of adults are "
+        "offline, 16% lack basic digital skills)?", True))
+    retains_face_to_face = StrictBoolean(metadata=_meta("Does a face-to-face route remain?",
+                                                        True))
+    open_book = StrictBoolean(metadata=_meta("Does the supplier keep open-book accounts (service "
+                                             "visibility)?", True))
+    performance_regime = StrictBoolean(metadata=_meta(
+        "Are there KPIs with step-in rights (control and accountability)?", True))
+    jobs_transferred = fields.Integer(
+        strict=True, validate=validate.Range(0, 10_000_000),
+        metadata=_meta("Staff transferred to the partnership (e.g. under TUPE).", 120, "jobs"))
+    jobs_lost = fields.Integer(
+        strict=True, validate=validate.Range(0, 10_000_000),
+        metadata=_meta("Jobs lost (redundancies, posts deleted).", 10, "jobs"))
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> model.Acceptability:
+        return model.Acceptability(**data)
+
+
 #: Per-year fields checked against term_years: (block, field).
 YEARLY_FIELDS = (
     ("public", "baseline_annual_cost"),
@@ -254,6 +462,15 @@ class ProposalSchema(Schema):
     risk = fields.Nested(RiskSchema, metadata={
         "description": "Optimism-bias class and mitigation for the risk-adjusted view; default: "
                        "the upper bound of the partnership_model's default class."})
+    channel_shift = fields.Nested(ChannelShiftSchema,
+                                  metadata={"description": "Optional: moving contact to cheaper "
+                                                           "channels."})
+    social_value = fields.Nested(SocialValueSchema,
+                                 metadata={"description": "Optional: monetised social value "
+                                                          "outcomes."})
+    acceptability = fields.Nested(AcceptabilitySchema,
+                                  metadata={"description": "Optional: evidence of acceptance "
+                                                           "(scored; missing items are named)."})
 
     @validates_schema(skip_on_field_errors=False)
     def _check_consistency(self, data: dict[str, Any], **_: Any) -> None:
@@ -446,6 +663,153 @@ class CashFlowRowSchema(Schema):
         required=True, metadata=_meta("Supplier discount factor at its cost of capital.",
                                       0.925926, "factor"))
     supplier_discounted = _out_money("Supplier net cash x its discount factor.", 555_555.56)
+    baseline_contact_cost = _out_money("Contact-handling cost added to business as usual "
+                                       "(channel shift; 0 without one).", 0.0)
+    public_contact_cost = _out_money("Shifted contact cost borne by the public body.", 0.0)
+    supplier_contact_cost = _out_money("Shifted contact cost borne by the supplier.", 0.0)
+
+
+class ChannelShiftYearSchema(Schema):
+    """One contract year of the channel-shift table."""
+
+    year = fields.Integer(required=True, metadata=_meta("Contract year.", 1, UNIT_YEARS))
+    contacts_baseline = fields.Float(required=True, metadata=_meta(
+        "Contacts as usual (today's mix and avoidable rate, with growth).", 1_000_000.0,
+        UNIT_CONTACTS))
+    contacts_shifted = fields.Float(required=True, metadata=_meta(
+        "Contacts after avoidable contact is reduced.", 950_000.0, UNIT_CONTACTS))
+    avoidable_share = fields.Float(required=True, metadata=_meta(
+        "Avoidable share of contacts this year.", 0.25, UNIT_SHARE))
+    digital_share = fields.Float(required=True, metadata=_meta(
+        "Share of contacts in digital channels (online, email) this year.", 0.28, UNIT_SHARE))
+    cost_baseline = _out_money("Contact cost as usual.", 4_031_000.0)
+    cost_shifted = _out_money("Contact cost after the shift.", 3_518_166.67)
+    saving = _out_money("cost_baseline - cost_shifted.", 512_833.33)
+    shares = fields.Dict(keys=fields.String(), values=fields.Float(), required=True,
+                         metadata=_meta("Each channel's share of contacts this year.",
+                                        {"face_to_face": 0.25, "telephone": 0.4667,
+                                         "online": 0.2833}, UNIT_SHARE))
+
+
+class ChannelShiftCaseSchema(Schema):
+    """Channel shift: contact cost as usual against shifted, and how fast contact moves."""
+
+    borne_by = fields.String(required=True, metadata=_meta("Who bears the shifted contact cost.",
+                                                           "supplier"))
+    years_to_target = fields.Integer(required=True, metadata=_meta(
+        "Years to reach the target mix, as given.", 3, UNIT_YEARS))
+    stretch_risk_adjusted = fields.Float(required=True, metadata=_meta(
+        "Factor on years_to_target in the risk-adjusted view (1 + works-duration optimism "
+        "bias); 1 means no stretch.", 1.0, "factor"))
+    migration_pp_per_year = fields.Dict(
+        keys=fields.String(), values=fields.Float(), required=True,
+        metadata=_meta("Change of each channel's share per year while migrating.",
+                       {"face_to_face": -5.0, "telephone": -3.33, "online": 8.33},
+                       "percentage points per year"))
+    max_migration_pp_per_year = fields.Float(required=True, metadata=_meta(
+        "The fastest channel's change (observed migrations run at 3-14 points a year).", 8.33,
+        "percentage points per year"))
+    digital_share_now = fields.Float(required=True, metadata=_meta(
+        "Share of contact in digital channels today.", 0.2, UNIT_SHARE))
+    digital_share_target = fields.Float(required=True, metadata=_meta(
+        "Share of contact in digital channels at the target.", 0.45, UNIT_SHARE))
+    baseline_cost_pv = _out_money("PV of contact cost as usual over the term (public "
+                                  "discounting).", 33_500_000.0)
+    shifted_cost_pv = _out_money("PV of contact cost after the shift.", 22_000_000.0)
+    saving_pv = _out_money("PV of the contact-cost saving. Averages include fixed costs: the "
+                           "cashable saving is smaller unless capacity is released.",
+                           11_500_000.0)
+    saving_pv_risk_adjusted = _out_money("PV of the saving with the migration stretched.",
+                                         10_900_000.0)
+    years = fields.List(fields.Nested(ChannelShiftYearSchema), required=True,
+                        metadata={"description": "Contract years 1..term_years."})
+    notes = _notes()
+
+
+class OutcomeValueSchema(Schema):
+    """One outcome's value: gross, adjusted, discounted and risk-adjusted."""
+
+    name = fields.String(required=True, metadata=_meta("The outcome.", "Into work"))
+    proxy = fields.String(required=True, allow_none=True,
+                          metadata=_meta("The built-in proxy used, or null.", None))
+    unit_value = _out_money("Value per unit in the outcome's first year.", 5_000.0)
+    price_year = fields.Integer(required=True, allow_none=True, metadata=_meta(
+        "Price year of a built-in proxy (not rebased); null for a caller's value.", None,
+        "calendar year"))
+    source = fields.String(required=True, metadata=_meta("Source of the unit value.",
+                                                         "Council evaluation"))
+    evidence_grade = fields.Integer(required=True, metadata=_meta("Evidence grade as given.", 3,
+                                                                  "grade"))
+    haircut = fields.Float(required=True, metadata=_meta(
+        "Share of the quantity removed in the risk-adjusted view.", 0.25, UNIT_SHARE))
+    adjustment_factor = fields.Float(required=True, metadata=_meta(
+        "(1 - deadweight)(1 - attribution)(1 - displacement).", 0.57, "factor"))
+    gross_value = _out_money("Quantity x unit value over the duration, undiscounted, before "
+                             "adjustments and drop-off.", 300_000.0)
+    adjusted_value = _out_money("Value after adjustments and drop-off, undiscounted.",
+                                155_000.0)
+    present_value = _out_money("Adjusted value discounted at the public rate.", 145_000.0)
+    present_value_risk_adjusted = _out_money("present_value after the evidence haircut.",
+                                             108_750.0)
+
+
+class ScoreComponentSchema(Schema):
+    """One component of a score."""
+
+    name = fields.String(required=True, metadata=_meta("Component.", "public_npv"))
+    weight = fields.Float(required=True, metadata=_meta("Its weight (reference data).", 0.25,
+                                                        "weight"))
+    credit = fields.Float(required=True, allow_none=True, metadata=_meta(
+        "Credit earned, 0..1; null when its inputs are missing.", 1.0, "fraction of the weight"))
+    given = fields.Raw(required=True, allow_none=True, metadata=_meta(
+        "The figure the component was judged on.", 3_214_000.0))
+    reason = fields.String(required=True, metadata=_meta("Why it earned that credit.",
+                                                         "the public NPV is positive in the "
+                                                         "risk-adjusted view"))
+
+
+class ScoreSchema(Schema):
+    """A 0-100 score with its components."""
+
+    score = fields.Float(required=True, allow_none=True, metadata=_meta(
+        "0-100; null when no component could be scored.", 75.0, "points (0-100)"))
+    coverage = fields.Float(required=True, metadata=_meta(
+        "Share of the weight whose inputs were given.", 1.0, UNIT_SHARE))
+    components = fields.List(fields.Nested(ScoreComponentSchema), required=True,
+                             metadata={"description": "Every component, scored or missing."})
+    missing = fields.List(fields.String(), required=True, metadata=_meta(
+        "Inputs not given (left out of the score, never scored as 0 or full).",
+        ["acceptability.staff_support"]))
+    penalty = fields.Float(required=True, metadata=_meta(
+        "Points taken off (Acceptability: digital target above the inclusion ceiling).", 0.0,
+        "points"))
+    note = fields.String(required=True, metadata=_meta("How the score is made.",
+                                                       "Weighted share of the components."))
+
+
+class ScoresSchema(Schema):
+    """The three principles: Benefit, Support, Acceptability."""
+
+    benefit = fields.Nested(ScoreSchema, required=True,
+                            metadata={"description": "Value for every stakeholder."})
+    support = fields.Nested(ScoreSchema, required=True, metadata={
+        "description": "The partnership costs less than individual delivery."})
+    acceptability = fields.Nested(ScoreSchema, required=True, metadata={
+        "description": "Citizens, staff and organisations will accept the new delivery."})
+
+
+class SocialValueCaseSchema(Schema):
+    """Monetised social value and the three scores."""
+
+    present_value = _out_money("PV of the adjusted social value (public discounting); 0 when "
+                               "none is claimed.", 1_200_000.0)
+    present_value_risk_adjusted = _out_money("PV after the evidence-grade haircuts.",
+                                             900_000.0)
+    share_of_contract_value = _out_ratio("present_value / PV of the annual payments.", 0.018)
+    outcomes = fields.List(fields.Nested(OutcomeValueSchema), required=True,
+                           metadata={"description": "Each outcome, in request order."})
+    scores = fields.Nested(ScoresSchema, required=True)
+    notes = _notes()
 
 
 SEVERITIES = ("info", "warning", "critical")
@@ -595,12 +959,16 @@ class AppraisalSchema(Schema):
     public = fields.Nested(PublicCaseSchema, required=True)
     supplier = fields.Nested(SupplierCaseSchema, required=True)
     partnership = fields.Nested(PartnershipCaseSchema, required=True)
-    cash_flows = fields.List(fields.Nested(CashFlowRowSchema), required=True,
-                             metadata={"description": "Years 0..term_years."})
+    social_value = fields.Nested(SocialValueCaseSchema, required=True)
+    channel_shift = fields.Nested(ChannelShiftCaseSchema, required=True, allow_none=True,
+                                  metadata={"description": "Null without a channel_shift block."})
     risk = fields.Nested(RiskAssumptionsSchema, required=True)
     sensitivity = fields.Nested(SensitivitySchema, required=True)
     flags = fields.List(fields.Nested(FlagSchema), required=True, metadata={
-        "description": "Every over-bullish or one-sided assumption found, in catalogue order."})
+        "description": "Every over-bullish or one-sided assumption found: the financial "
+                       "catalogue first, then channel shift and social value."})
+    cash_flows = fields.List(fields.Nested(CashFlowRowSchema), required=True,
+                             metadata={"description": "Years 0..term_years."})
 
 
 # --------------------------------------------------------------------------- meta
@@ -667,6 +1035,98 @@ class VfmSchema(SourcedSchema):
                         metadata={"description": "The categories, by BCR band."})
 
 
+class ChannelBenchmarkSchema(Schema):
+    """Benchmark cost per contact of one channel."""
+
+    benchmark = fields.Float(required=True, allow_none=True, metadata=_meta(
+        "Central benchmark (null: none published).", 8.62, UNIT_MONEY_CONTACT))
+    low = fields.Float(required=True, allow_none=True, metadata=_meta("Lowest figure seen.", 7.4,
+                                                                     UNIT_MONEY_CONTACT))
+    high = fields.Float(required=True, allow_none=True, metadata=_meta("Highest figure seen.",
+                                                                      14.0, UNIT_MONEY_CONTACT))
+    digital = fields.Boolean(required=True, metadata=_meta("Needs the citizen to be online.",
+                                                           False))
+
+
+class ChannelCostsSchema(SourcedSchema):
+    """Channel unit-cost benchmarks."""
+
+    channels = fields.Dict(keys=fields.String(), values=fields.Nested(ChannelBenchmarkSchema),
+                           required=True, metadata={"description": "By channel name."})
+
+
+class DigitalInclusionSchema(SourcedSchema):
+    """The digital inclusion ceiling."""
+
+    adults_offline = fields.Float(required=True, metadata=_meta("Share of adults offline.", 0.04,
+                                                                UNIT_SHARE))
+    adults_lacking_basic_skills = fields.Float(required=True, metadata=_meta(
+        "Share of adults lacking basic digital skills.", 0.16, UNIT_SHARE))
+    online_share_ceiling = fields.Float(required=True, metadata=_meta(
+        "Digital share above which a target is flagged and Acceptability penalised.", 0.9,
+        UNIT_SHARE))
+
+
+class ProxyValueSchema(Schema):
+    """A proxy's value, for one calendar year or for all (year null)."""
+
+    year = fields.Integer(required=True, allow_none=True,
+                          metadata=_meta("Calendar year (null: every year).", 2021,
+                                         "calendar year"))
+    value = fields.Float(required=True, metadata=_meta("Value per unit.", 245.0, UNIT_MONEY))
+
+
+class ProxySchema(Schema):
+    """A built-in open social value proxy."""
+
+    description = fields.String(required=True, metadata=_meta("What one unit is.", "One WELLBY"))
+    unit = fields.String(required=True, metadata=_meta("The unit.", "tCO2e"))
+    price_year = fields.Integer(required=True, metadata=_meta("Price base.", 2020,
+                                                              "calendar year"))
+    source = fields.String(required=True, metadata=_meta("Source.", "DESNZ 2021"))
+    values = fields.List(fields.Nested(ProxyValueSchema), required=True,
+                         metadata={"description": "Published values (interpolated between)."})
+
+
+class SocialValueProxiesSchema(SourcedSchema):
+    """Built-in open proxies (no National TOMs or HACT values: their licences forbid it)."""
+
+    proxies = fields.Dict(keys=fields.String(), values=fields.Nested(ProxySchema), required=True,
+                          metadata={"description": "By proxy name "
+                                                   "(social_value.outcomes[].proxy)."})
+
+
+class EvidenceGradesSchema(SourcedSchema):
+    """Evidence-grade haircuts for the risk-adjusted social value."""
+
+    haircuts = fields.Dict(keys=fields.String(), values=fields.Float(), required=True,
+                           metadata=_meta("Haircut on the quantity by grade.",
+                                          {"1": 0.0, "5": 0.6}, UNIT_SHARE))
+
+
+class ScoreWeightsSchema(SourcedSchema):
+    """Weights and breakpoints of the three scores."""
+
+    benefit = fields.Dict(required=True, metadata=_meta(
+        "weights by component; credit_risk_adjusted and credit_stated_only.",
+        {"weights": {"public_npv": 0.25}, "credit_risk_adjusted": 1.0, "credit_stated_only": 0.5}))
+    support = fields.Dict(required=True, metadata=_meta(
+        "Risk-adjusted support ratio at 0, 50 and 100 points.",
+        {"ratio_at_zero": 0.8, "ratio_at_fifty": 1.0, "ratio_at_full": 1.2}, "ratio"))
+    acceptability = fields.Dict(required=True, metadata=_meta(
+        "weights by component; digital_ceiling_penalty_points.",
+        {"weights": {"citizen_support": 0.25}, "digital_ceiling_penalty_points": 15.0}))
+
+
+class SocialFlagsSchema(SourcedSchema):
+    """Thresholds of the channel-shift and social-value flags."""
+
+    thresholds = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True,
+                             metadata=_meta("By flag code: severity, thresholds and source.",
+                                            {"MIGRATION_TOO_FAST": {"severity": "warning",
+                                                                    "max_pp_per_year": 15.0}}))
+
+
 class ReferenceSchema(Schema):
     """Every reference figure svcalc uses, with source, year and licence."""
 
@@ -679,6 +1139,12 @@ class ReferenceSchema(Schema):
     optimism_bias = fields.Nested("OptimismBiasSchema", required=True)
     flag_rules = fields.Nested("FlagRulesSchema", required=True)
     sensitivity = fields.Nested("SensitivitySettingsSchema", required=True)
+    channel_costs = fields.Nested(ChannelCostsSchema, required=True)
+    digital_inclusion = fields.Nested(DigitalInclusionSchema, required=True)
+    social_value_proxies = fields.Nested(SocialValueProxiesSchema, required=True)
+    evidence_grades = fields.Nested(EvidenceGradesSchema, required=True)
+    scores = fields.Nested(ScoreWeightsSchema, required=True)
+    social_flags = fields.Nested(SocialFlagsSchema, required=True)
 
 
 class OptimismBiasRowSchema(Schema):

@@ -10,13 +10,14 @@ Two steps, kept apart so that other views (risk-adjusted, sensitivity, simulatio
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from svcalc import __version__
 from svcalc.core import finance
+from svcalc.core.channel_shift import contact_flows
 from svcalc.core.errors import ProposalError
 from svcalc.core.model import (
     Appraisal,
@@ -29,6 +30,8 @@ from svcalc.core.model import (
     YearlyValue,
 )
 from svcalc.core.reference import REFERENCE, vfm_category
+from svcalc.core.social_appraisal import RiskFigures as SocialRiskFigures
+from svcalc.core.social_appraisal import social_view
 
 if TYPE_CHECKING:
     from svcalc.core.risk import RiskFigures
@@ -86,7 +89,6 @@ def resolve(proposal: Proposal) -> Flows:
         deflator = finance.real_terms_factors(n, proposal.inflation)[1:]
         yearly = [series * deflator for series in yearly]
     baseline, payment, retained, opex, other = yearly
-    zeros = np.zeros(n)
     return Flows(
         term_years=n,
         baseline=baseline,
@@ -98,9 +100,8 @@ def resolve(proposal: Proposal) -> Flows:
         supplier_investment=float(sup.upfront_investment),
         public_factors=finance.discount_factors(n, pub.discount_rate),
         supplier_factors=finance.flat_discount_factors(n, sup.cost_of_capital),
-        baseline_contact=zeros,
-        public_contact=zeros,
-        supplier_contact=zeros,
+        # Channel shift (DESIGN.md 4.4): BAU at today's mix; the shifted cost to the bearing side.
+        **contact_flows(proposal.channel_shift, n),
     )
 
 
@@ -270,6 +271,9 @@ def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> list[CashFlowRow]
         np.cumsum(sup),
         f.supplier_factors,
         sup * f.supplier_factors,
+        np.concatenate((zero, f.baseline_contact)),
+        np.concatenate((zero, f.public_contact)),
+        np.concatenate((zero, f.supplier_contact)),
     )
     lists = [c.tolist() for c in columns]
     return [CashFlowRow(*row) for row in zip(*lists, strict=True)]
@@ -298,9 +302,6 @@ def appraise(proposal: Proposal) -> Appraisal:
     pub = public_net(f)
     sup = supplier_net(f)
     assumptions = risk.assumptions(proposal, f.public_upfront)
-    ra = risk.risk_view(f, assumptions, pub, sup)
-    public = _public_case(f, pub, {}, ra)
-    supplier = _supplier_case(f, sup, {}, ra)
     method = Method(
         version=__version__,
         reference_version=REFERENCE["version"],
@@ -310,17 +311,34 @@ def appraise(proposal: Proposal) -> Appraisal:
         price_basis=proposal.price_basis,
         currency=proposal.currency,
     )
+    # The risk-adjusted view slows any channel-shift migration by the works-duration uplift.
+    stretch = 1.0 + (assumptions.duration_uplift or 0.0)
+    if proposal.channel_shift is not None and stretch != 1.0:
+        contact = contact_flows(proposal.channel_shift, f.term_years, stretch)
+        ra = risk.risk_view(replace(f, **contact), assumptions, pub, sup)
+    else:
+        ra = risk.risk_view(f, assumptions, pub, sup)
+    public = _public_case(f, pub, {}, ra)
+    supplier = _supplier_case(f, sup, {}, ra)
+    partnership = _partnership_case(f, public.npv, sup, ra)
+    social, channel_shift, social_flags = social_view(
+        proposal, f.public_factors, f.payment, public, supplier, partnership,
+        SocialRiskFigures(public_npv=ra.public_npv, supplier_npv=ra.supplier_npv,
+                          support_ratio=ra.support_ratio, channel_shift_stretch=stretch),
+    )
     sens = sensitivity.analyse(sensitivity.levers(f, pub, sup, public.npv, supplier.npv))
-    found = flags.evaluate(proposal, f, public, supplier, assumptions, sens)
+    found = flags.evaluate(proposal, f, public, supplier, assumptions, sens) + social_flags
     return Appraisal(
         name=proposal.name,
         method=method,
         public=public,
         supplier=supplier,
-        partnership=_partnership_case(f, public.npv, sup, ra),
+        partnership=partnership,
         cash_flows=_cash_flows(f, pub, sup),
         verdict=verdict.decide(public, supplier, found, method),
         risk=assumptions,
         sensitivity=sens,
         flags=found,
+        social_value=social,
+        channel_shift=channel_shift,
     )

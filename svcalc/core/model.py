@@ -47,7 +47,23 @@ __all__ = [
     "UpfrontCosts",
     "Verdict",
     "YearlyValue",
+    "CHANNEL_NAMES",
+    "Acceptability",
+    "Channel",
+    "ChannelShift",
+    "ChannelShiftCase",
+    "ChannelShiftYear",
+    "Outcome",
+    "OutcomeValue",
+    "Score",
+    "ScoreComponent",
+    "Scores",
+    "SocialValue",
+    "SocialValueCase",
 ]
+
+ChannelName = Literal["face_to_face", "telephone", "post", "email", "online"]
+CHANNEL_NAMES: tuple[str, ...] = ChannelName.__args__  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- the proposal
@@ -104,6 +120,9 @@ class Proposal:
     inflation: float | None = None
     currency: str = "GBP"
     risk: RiskInput | None = None
+    channel_shift: ChannelShift | None = None
+    social_value: SocialValue | None = None
+    acceptability: Acceptability | None = None
 
 
 # --------------------------------------------------------------------------- the appraisal
@@ -212,6 +231,9 @@ class CashFlowRow:
     supplier_cumulative: float
     supplier_discount_factor: float
     supplier_discounted: float
+    baseline_contact_cost: float = 0.0
+    public_contact_cost: float = 0.0
+    supplier_contact_cost: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +250,8 @@ class Appraisal:
     risk: RiskAssumptions
     sensitivity: Sensitivity
     flags: list[Flag]
+    social_value: SocialValueCase | None = None
+    channel_shift: ChannelShiftCase | None = None
 
 
 # --------------------------------------------------------------------------- risk, sensitivity,
@@ -272,6 +296,120 @@ class RiskAssumptions:
     supplier_operating_cost_uplift: float
     duration_uplift: float | None
     public_upfront_costs_risk_adjusted: float
+    notes: dict[str, str]
+
+
+# --------------------------------------------------------------------------- channel shift,
+# social value and acceptability (DESIGN.md 4.4, 4.5, 5)
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """One contact channel: its average cost per contact and its share of contacts now and at
+    the target."""
+
+    channel: str
+    unit_cost: float
+    share_now: float
+    share_target: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelShift:
+    """Moving contact from costly channels to cheaper ones (DESIGN.md 4.4).
+
+    ``annual_contacts`` is the year-1 volume at today's avoidable-contact rate. Shares move
+    linearly from ``share_now`` to ``share_target`` over ``years_to_target`` contract years, as
+    does the avoidable share from ``avoidable_contact_now`` to ``avoidable_contact_target``
+    (``None``: unchanged). ``borne_by`` names the side that pays for contact handling.
+    """
+
+    annual_contacts: float
+    channels: tuple[Channel, ...]
+    years_to_target: int
+    borne_by: str
+    contact_growth: float = 0.0
+    avoidable_contact_now: float = 0.0
+    avoidable_contact_target: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One monetised social outcome (DESIGN.md 4.5).
+
+    Either ``unit_value`` with its ``source``, or ``proxy`` naming a built-in open proxy
+    (``wellby``, ``carbon``) whose value and source come from the reference data.
+    """
+
+    name: str
+    quantity: float
+    start_year: int
+    duration_years: int
+    evidence_grade: int
+    unit_value: float | None = None
+    proxy: str | None = None
+    source: str | None = None
+    deadweight: float = 0.0
+    attribution: float = 0.0
+    displacement: float = 0.0
+    drop_off: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SocialValue:
+    """The social value outcomes a proposal claims. ``base_calendar_year`` is the calendar year
+    of year 0, needed by proxies that vary by calendar year (carbon)."""
+
+    outcomes: tuple[Outcome, ...]
+    base_calendar_year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Acceptability:
+    """Evidence that citizens, staff and organisations will accept the new way of delivery.
+    ``None`` means "not given": the score names it as missing rather than guessing."""
+
+    citizen_support: float | None = None
+    staff_support: float | None = None
+    assisted_digital: bool | None = None
+    retains_face_to_face: bool | None = None
+    open_book: bool | None = None
+    performance_regime: bool | None = None
+    jobs_transferred: int | None = None
+    jobs_lost: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelShiftYear:
+    """One contract year of the channel-shift table."""
+
+    year: int
+    contacts_baseline: float
+    contacts_shifted: float
+    avoidable_share: float
+    digital_share: float
+    cost_baseline: float
+    cost_shifted: float
+    saving: float
+    shares: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelShiftCase:
+    """The channel-shift results: contact cost as usual vs shifted, and how fast it moves."""
+
+    borne_by: str
+    years_to_target: int
+    stretch_risk_adjusted: float
+    migration_pp_per_year: dict[str, float]
+    max_migration_pp_per_year: float
+    digital_share_now: float
+    digital_share_target: float
+    baseline_cost_pv: float
+    shifted_cost_pv: float
+    saving_pv: float
+    saving_pv_risk_adjusted: float
+    years: list[ChannelShiftYear]
     notes: dict[str, str]
 
 
@@ -335,3 +473,69 @@ class Verdict:
     financial: str
     bcr: float | None
     vfm_category: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeValue:
+    """One outcome's value: gross, after adjustments, and discounted."""
+
+    name: str
+    proxy: str | None
+    unit_value: float
+    price_year: int | None
+    source: str
+    evidence_grade: int
+    haircut: float
+    adjustment_factor: float
+    gross_value: float
+    adjusted_value: float
+    present_value: float
+    present_value_risk_adjusted: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreComponent:
+    """One component of a score: its weight, the credit it earned (0..1, ``None`` when its
+    inputs are missing), the figure it was judged on, and why."""
+
+    name: str
+    weight: float
+    credit: float | None
+    given: float | str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A 0-100 score with its components. ``coverage`` is the share of the weight whose inputs
+    were given; ``missing`` names the inputs that were not; ``penalty`` is the points taken off
+    (Acceptability: a digital target above the inclusion ceiling). ``score`` is ``None`` when
+    nothing could be scored."""
+
+    score: float | None
+    coverage: float
+    components: list[ScoreComponent]
+    missing: list[str]
+    penalty: float
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """The three principles of social value in a partnership (DESIGN.md 5)."""
+
+    benefit: Score
+    support: Score
+    acceptability: Score
+
+
+@dataclass(frozen=True, slots=True)
+class SocialValueCase:
+    """Monetised social value and the three scores."""
+
+    present_value: float
+    present_value_risk_adjusted: float
+    share_of_contract_value: float | None
+    outcomes: list[OutcomeValue]
+    scores: Scores
+    notes: dict[str, str]

@@ -1,0 +1,97 @@
+"""The social side of an appraisal: channel shift, monetised social value, scores and flags.
+
+:func:`social_view` is called by :func:`svcalc.core.appraisal.appraise` once the business cases
+of both sides exist. The scores need risk-adjusted financial figures; they arrive through
+:class:`RiskFigures`, so the optimism-bias view can supply them without this module knowing how
+they are made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from svcalc.core.channel_shift import channel_shift_case
+from svcalc.core.model import (
+    ChannelShiftCase,
+    Flag,
+    OutcomeValue,
+    PartnershipCase,
+    Proposal,
+    PublicCase,
+    Scores,
+    SocialValueCase,
+    SupplierCase,
+)
+from svcalc.core.scores import acceptability_score, benefit_score, support_score
+from svcalc.core.social_flags import social_flags
+from svcalc.core.social_value import social_value_figures
+
+__all__ = ["RiskFigures", "social_view"]
+
+
+@dataclass(frozen=True, slots=True)
+class RiskFigures:
+    """The risk-adjusted figures the scores read, and the channel-shift stretch.
+
+    ``channel_shift_stretch`` is ``1 + works-duration optimism-bias uplift`` (1.0: no stretch).
+    """
+
+    public_npv: float
+    supplier_npv: float
+    support_ratio: float | None
+    channel_shift_stretch: float = 1.0
+
+    @classmethod
+    def as_stated(cls, public: PublicCase, supplier: SupplierCase,
+                  partnership: PartnershipCase) -> RiskFigures:
+        """The stated figures standing in for a risk view that has not been computed."""
+        return cls(public.npv, supplier.npv, partnership.support_ratio)
+
+
+def social_view(proposal: Proposal, public_factors: np.ndarray, payments: np.ndarray,
+                public: PublicCase, supplier: SupplierCase, partnership: PartnershipCase,
+                risk: RiskFigures) -> tuple[SocialValueCase, ChannelShiftCase | None, list[Flag]]:
+    """Social value (always present, with its scores), channel shift (if given) and flags.
+
+    ``public_factors`` are the public discount factors for years 0..T and ``payments`` the
+    annual payments for years 1..T in real prices.
+    """
+    cs_case = None
+    if proposal.channel_shift is not None:
+        cs_case = channel_shift_case(proposal.channel_shift, public_factors,
+                                     risk.channel_shift_stretch)
+    payments_pv = float(np.dot(payments, public_factors[1:]))
+    notes: dict[str, str] = {}
+    sv_pv: float | None = None
+    sv_pv_ra: float | None = None
+    share: float | None = None
+    outcomes: list[OutcomeValue] = []
+    if proposal.social_value is not None:
+        sv_pv, sv_pv_ra, share, outcomes, notes = social_value_figures(
+            proposal.social_value, proposal.public.discount_rate, payments_pv)
+    else:
+        notes["present_value"] = "the proposal claims no monetised social value"
+        notes["share_of_contract_value"] = "the proposal claims no monetised social value"
+    acc = proposal.acceptability
+    scores = Scores(
+        benefit=benefit_score(
+            public_npv=public.npv, public_npv_risk_adjusted=risk.public_npv,
+            supplier_npv=supplier.npv, supplier_npv_risk_adjusted=risk.supplier_npv,
+            social_value=sv_pv, social_value_risk_adjusted=sv_pv_ra,
+            jobs_lost=None if acc is None else acc.jobs_lost),
+        support=support_score(support_ratio=partnership.support_ratio,
+                              support_ratio_risk_adjusted=risk.support_ratio),
+        acceptability=acceptability_score(
+            acc, digital_share_target=None if cs_case is None else cs_case.digital_share_target),
+    )
+    case = SocialValueCase(
+        present_value=sv_pv or 0.0,
+        present_value_risk_adjusted=sv_pv_ra or 0.0,
+        share_of_contract_value=share,
+        outcomes=outcomes,
+        scores=scores,
+        notes=notes,
+    )
+    return case, cs_case, social_flags(proposal, share)
