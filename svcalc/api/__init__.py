@@ -66,6 +66,17 @@ class Api(flask_smorest.Api):
     def handle_http_exception(self, error: Any) -> flask.Response:  # type: ignore[override]
         return handle_http_exception(error)
 
+    def _init_spec(self, *args: Any, **kwargs: Any) -> None:
+        super()._init_spec(*args, **kwargs)
+        from svcalc.api import contract
+
+        contract.install(self)
+
+    def _register_pagination_header(self) -> None:
+        # svcalc does not paginate: registering PaginationMetadata would put an unused model into
+        # every generated client.
+        pass
+
     def _register_responses(self) -> None:
         # smorest registers its error responses as application/json in this private method;
         # svcalc's are problem+json. tests/test_openapi.py fails loudly if an upgrade breaks this.

@@ -90,6 +90,8 @@ class Yearly(fields.Field):
                 "items": number,
                 "minItems": 1,
                 "maxItems": MAX_TERM,
+                # Machine-readable form of the rule JSON Schema cannot express (contract tests).
+                "x-length-equals": "term_years",
             },
         ]
         description += (

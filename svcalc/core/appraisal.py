@@ -9,6 +9,7 @@ Two steps, kept apart so that other views (risk-adjusted, sensitivity, simulatio
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,7 +118,9 @@ def supplier_net(f: Flows) -> np.ndarray:
 
 
 def _ratio(num: float, den: float) -> float | None:
-    return num / den if den != 0.0 else None
+    # None also when den is so small that the ratio overflows: a figure JSON cannot carry.
+    value = num / den if den != 0.0 else None
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str]) -> PublicCase:
@@ -139,7 +142,7 @@ def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str]) -> PublicCase
     last_baseline = float(f.baseline[-1] + f.baseline_contact[-1])
     share = _ratio(float(net[-1]), last_baseline)
     if share is None:
-        notes["saving_share_of_baseline"] = "the final-year business-as-usual cost is zero"
+        notes["saving_share_of_baseline"] = "the final-year business-as-usual cost is zero or negligible"
     # BCR of the incremental case against BAU: PV of the years that save / PV of those that cost.
     benefits = float(np.sum(discounted[discounted > 0.0]))
     costs = -float(np.sum(discounted[discounted < 0.0]))
@@ -180,10 +183,11 @@ def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str]) -> Supplier
     whole_life = _ratio(total_revenue - float(np.sum(opex)) - f.supplier_investment, total_revenue)
     if whole_life is None:
         notes["whole_life_margin"] = "the supplier has no revenue over the term"
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         margins = np.where(revenue != 0.0, (revenue - opex) / revenue, np.nan)
+    margins[~np.isfinite(margins)] = np.nan  # revenue so small the margin overflows
     if np.isnan(margins).any():
-        notes["annual_margins"] = "a year with no revenue has no margin (null)"
+        notes["annual_margins"] = "a year with no (or negligible) revenue has no margin (null)"
     return SupplierCase(
         npv=finance.npv(net, f.supplier_factors),
         irr=irr.value,
