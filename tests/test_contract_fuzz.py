@@ -85,3 +85,31 @@ def test_every_operation_honours_the_contract(case):
     if isinstance(case.body, dict):
         case.body = consistent(case.operation, case.body)
     case.call_and_validate()
+
+
+# Cases the fuzzer found, pinned so they stay fixed whatever the random draw.
+
+
+def test_rate_just_above_its_open_minimum_is_accepted(client, proposal):
+    # the spec says exclusiveMinimum -0.99, so -0.99 is refused and anything above it accepted
+    proposal["supplier"]["cost_of_capital"] = -0.99
+    assert client.post("/v1/appraisals", json=proposal).status_code == 422
+    proposal["supplier"]["cost_of_capital"] = -0.9899
+    assert client.post("/v1/appraisals", json=proposal).status_code == 200
+
+
+def test_ratios_too_large_for_a_float_are_null_with_a_reason(client):
+    # revenue 5e-324 against cost 1: margin (5e-324 - 1) / 5e-324 ~ -2e323 overflows a double;
+    # baseline 5e-324 against a payment of 0.08: saving share -0.08 / 5e-324 overflows too.
+    body = {"term_years": 1,
+            "public": {"annual_payment": 5e-324, "baseline_annual_cost": 5e-324},
+            "supplier": {"annual_operating_cost": 1.0}}
+    response = client.post("/v1/appraisals", json=body)
+    assert response.status_code == 200, response.json
+    result = response.json
+    assert result["supplier"]["annual_margins"] == [None]
+    assert "annual_margins" in result["supplier"]["notes"]
+    body["public"]["annual_payment"] = 0.08
+    result = client.post("/v1/appraisals", json=body).json
+    assert result["public"]["saving_share_of_baseline"] is None
+    assert "saving_share_of_baseline" in result["public"]["notes"]

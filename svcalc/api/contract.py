@@ -8,19 +8,24 @@
   ``PublicCaseVfmCategoryType3Type1``. It is named in ``components`` instead (``vfm_category`` ->
   ``VfmCategory``) and referenced as ``allOf: [$ref] + nullable: true``, which generators read as
   "None or VfmCategory".
+* Every operation gets an ``operationId``: the view function's name (``create_appraisal``), so
+  generated clients have stable, readable method names (``create_appraisal.sync(...)``) rather
+  than ones derived from the path. A view may set its own with ``@bp.doc(operationId=...)``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from apispec import BasePlugin
 from marshmallow import fields, validate
 
 
 def field2exclusive(self: Any, field: fields.Field, ret: dict[str, Any]) -> dict[str, Any]:
     """apispec attribute function: declare the open ends of ``Range`` validators.
 
-    >>> from marshmallow import fields, validate
+    >>> from apispec import BasePlugin
+from marshmallow import fields, validate
     >>> f = fields.Float(validate=validate.Range(-0.99, 1.0, min_inclusive=False))
     >>> field2exclusive(None, f, ret={"type": "number", "minimum": -0.99, "maximum": 1.0})
     {'exclusiveMinimum': True}
@@ -66,7 +71,24 @@ def field2named_enum(self: Any, field: fields.Field, ret: dict[str, Any]) -> dic
     return {"allOf": [{"$ref": f"#/components/schemas/{name}"}]}
 
 
+class OperationIdPlugin(BasePlugin):
+    """apispec plugin: ``operationId`` from the Flask endpoint's view name."""
+
+    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
+                         **kwargs: Any) -> None:
+        rule = kwargs.get("rule")
+        if rule is None or not operations:
+            return
+        name = rule.endpoint.rsplit(".", 1)[-1]
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and "operationId" not in operation:
+                operation["operationId"] = name if len(operations) == 1 else f"{method}_{name}"
+
+
 def install(api: Any) -> None:
     """Register svcalc's spec extensions on a flask-smorest Api, before any schema is documented."""
     api.ma_plugin.converter.add_attribute_function(field2exclusive)
     api.ma_plugin.converter.add_attribute_function(field2named_enum)
+    plugin = OperationIdPlugin()
+    plugin.init_spec(api.spec)
+    api.spec.plugins.append(plugin)
