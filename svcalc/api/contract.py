@@ -24,8 +24,7 @@ from marshmallow import fields, validate
 def field2exclusive(self: Any, field: fields.Field, ret: dict[str, Any]) -> dict[str, Any]:
     """apispec attribute function: declare the open ends of ``Range`` validators.
 
-    >>> from apispec import BasePlugin
-from marshmallow import fields, validate
+    >>> from marshmallow import fields, validate
     >>> f = fields.Float(validate=validate.Range(-0.99, 1.0, min_inclusive=False))
     >>> field2exclusive(None, f, ret={"type": "number", "minimum": -0.99, "maximum": 1.0})
     {'exclusiveMinimum': True}
