@@ -142,3 +142,19 @@ def test_meta_operations_through_the_generated_client(generated, api, client):
     reference = generated.reference.sync(client=api)
     assert isinstance(reference, generated.models.Reference)
     assert reference.to_dict() == client.get("/v1/reference").json
+
+
+def test_readme_python_examples_run(generated, server, client, capsys):
+    """The "Call it" section's Python blocks, run in order against the live server."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Call it", 1)[1].split("\n## ", 1)[0]
+    blocks = section.split("```python\n")[1:]
+    assert len(blocks) >= 2, "the Call it section has lost its Python examples"
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        code = block.split("```", 1)[0].replace("http://127.0.0.1:8000", server)
+        exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own docs
+    expected = client.post("/v1/appraisals", json=namespace["proposal"]).json
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == f"{expected['public']['npv']} {expected['supplier']['whole_life_margin']}"
+    assert namespace["result"].to_dict() == expected
