@@ -234,3 +234,60 @@ def test_docs_page_works_offline(client):
     spec_url = re.search(r'url: "([^"]+)"', html).group(1)
     assert client.get(spec_url).status_code == 200
     assert '"validatorUrl": null' in html
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def _request_schemas() -> set[str]:
+    """Component schemas reachable from a request body."""
+    names: set[str] = set()
+    todo = [c["schema"] for _, _, op in OPERATIONS
+            for c in op.get("requestBody", {}).get("content", {}).values()]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if ref and ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in names:
+                    names.add(name)
+                    todo.append(SPEC["components"]["schemas"][name])
+            todo.extend(v for k, v in node.items() if k != "example")
+        elif isinstance(node, list):
+            todo.extend(node)
+    return names
+
+
+def _leaves(prop: dict[str, Any]) -> list[dict[str, Any]]:
+    """The concrete schemas a property can take (its oneOf branches and array items)."""
+    out: list[dict[str, Any]] = []
+    for branch in prop.get("oneOf", [prop]):
+        out.append(branch)
+        if branch.get("type") == "array" and "items" in branch:
+            out.append(branch["items"])
+    return out
+
+
+def test_every_number_has_a_unit():
+    missing = [f"{name}.{prop}" for name, schema in SPEC["components"]["schemas"].items()
+               for prop, sub in schema.get("properties", {}).items()
+               if any(leaf.get("type") in ("number", "integer") for leaf in _leaves(sub))
+               and "x-unit" not in sub]
+    assert not missing, missing
+
+
+def test_every_request_field_is_bounded():
+    """What a client may send is bounded in the spec, so the spec says what the server accepts."""
+    loose = []
+    for name in sorted(_request_schemas()):
+        for prop, sub in SPEC["components"]["schemas"][name].get("properties", {}).items():
+            for leaf in _leaves(sub):
+                kind = leaf.get("type")
+                if kind in ("number", "integer") and not {"minimum", "maximum"} <= set(leaf):
+                    loose.append(f"{name}.{prop}: number without minimum and maximum")
+                if kind == "array" and "maxItems" not in leaf:
+                    loose.append(f"{name}.{prop}: array without maxItems")
+                if kind == "string" and not {"maxLength", "enum", "pattern"} & set(leaf):
+                    loose.append(f"{name}.{prop}: string without maxLength, enum or pattern")
+    assert not loose, loose

@@ -443,7 +443,8 @@ class SourcedSchema(Schema):
     name = fields.String(required=True, metadata=_meta("What the figures are.", "STPR"))
     source = fields.String(required=True, metadata=_meta("Where they come from.", "HM Treasury"))
     url = fields.String(metadata=_meta("Where to read the source.", "https://www.gov.uk/"))
-    year = fields.Integer(required=True, metadata=_meta("Year of the source.", 2026))
+    year = fields.Integer(required=True, metadata=_meta("Year of the source.", 2026,
+                                                         "calendar year"))
     licence = fields.String(required=True, metadata=_meta("Licence of the figures.", "OGL v3.0"))
     note = fields.String(metadata=_meta("How svcalc applies them.", "Applied year by year."))
 
