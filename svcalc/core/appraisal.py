@@ -142,7 +142,8 @@ def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str]) -> PublicCase
     last_baseline = float(f.baseline[-1] + f.baseline_contact[-1])
     share = _ratio(float(net[-1]), last_baseline)
     if share is None:
-        notes["saving_share_of_baseline"] = "the final-year business-as-usual cost is zero or negligible"
+        notes["saving_share_of_baseline"] = (
+            "the final-year business-as-usual cost is zero or negligible")
     # BCR of the incremental case against BAU: PV of the years that save / PV of those that cost.
     benefits = float(np.sum(discounted[discounted > 0.0]))
     costs = -float(np.sum(discounted[discounted < 0.0]))
