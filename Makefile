@@ -26,3 +26,10 @@ openapi: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
+
+# Contract fuzzing at depth: every operation in the spec, many random examples (make test runs a
+# small derandomised pass of the same test).
+FUZZ_EXAMPLES ?= 1000
+.PHONY: fuzz
+fuzz: install
+	SVCALC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider tests/test_contract_fuzz.py

@@ -14,5 +14,7 @@ DEFAULTS: dict[str, object] = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "/docs",
     "OPENAPI_SWAGGER_UI_URL": "/docs/static/",
+    # Swagger UI would otherwise send the spec's URL to validator.swagger.io (an online badge).
+    "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},
     "PROPAGATE_EXCEPTIONS": False,
 }

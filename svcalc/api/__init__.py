@@ -39,6 +39,10 @@ are rejected, so a misspelt field is never silently ignored. Problem types:
 | `https://svcalc.example/problems/unsupported-media-type` | 415 | the body is not `application/json` or `text/plain` |
 | `https://svcalc.example/problems/internal-error` | 500 | a fault in svcalc (logged; never a stack trace) |
 | `about:blank` | 404, 405, 413 | plain HTTP errors; `title` is the reason phrase |
+
+Each operation lists every status it can answer. 404 (no such path) and 405 (a method the path
+does not have) answer requests that match no operation, so they are documented here rather than
+under an operation; a 405 carries an `Allow` header naming the methods the path does have.
 """
 
 from __future__ import annotations
@@ -65,6 +69,17 @@ class Api(flask_smorest.Api):
 
     def handle_http_exception(self, error: Any) -> flask.Response:  # type: ignore[override]
         return handle_http_exception(error)
+
+    def _init_spec(self, *args: Any, **kwargs: Any) -> None:
+        super()._init_spec(*args, **kwargs)
+        from svcalc.api import contract
+
+        contract.install(self)
+
+    def _register_pagination_header(self) -> None:
+        # svcalc does not paginate: registering PaginationMetadata would put an unused model into
+        # every generated client.
+        pass
 
     def _register_responses(self) -> None:
         # smorest registers its error responses as application/json in this private method;

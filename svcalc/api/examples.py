@@ -36,3 +36,20 @@ def appraisal_example() -> dict[str, Any]:
 
     result: dict[str, Any] = AppraisalSchema().dump(appraise(ProposalSchema().load(PROPOSAL)))
     return result
+
+
+def health_example() -> dict[str, Any]:
+    """The response of GET /healthz for this version (replayed against the server by the tests)."""
+    from svcalc import __version__
+    from svcalc.core.reference import REFERENCE
+
+    return {"status": "ok", "version": __version__, "reference_version": REFERENCE["version"]}
+
+
+def reference_example() -> dict[str, Any]:
+    """The response of GET /v1/reference: the reference data as the API serialises it."""
+    from svcalc.api.schemas import ReferenceSchema
+    from svcalc.core.reference import REFERENCE
+
+    result: dict[str, Any] = ReferenceSchema().dump(REFERENCE)
+    return result

@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from svcalc import __version__
+from svcalc.api import examples
 from svcalc.api.schemas import HealthSchema, ReferenceSchema
 from svcalc.core.reference import REFERENCE
 
@@ -14,7 +15,7 @@ bp = Blueprint("meta", __name__, description="Health and reference data")
 
 
 @bp.get("/healthz")
-@bp.response(200, HealthSchema)
+@bp.response(200, HealthSchema, example=examples.health_example())
 def get_health() -> dict[str, Any]:
     """Check that the service is up
 
@@ -25,7 +26,7 @@ def get_health() -> dict[str, Any]:
 
 
 @bp.get("/v1/reference")
-@bp.response(200, ReferenceSchema)
+@bp.response(200, ReferenceSchema, example=examples.reference_example())
 def get_reference() -> dict[str, Any]:
     """Get the reference data
 

@@ -87,7 +87,7 @@ class ProblemSchema(Schema):
     title = fields.String(required=True, metadata={"description": "Short summary of the type.",
                                                    "example": "Request is not valid"})
     status = fields.Integer(required=True, metadata={"description": "HTTP status code.",
-                                                     "example": 422})
+                                                     "example": 422, "x-unit": "HTTP status code"})
     detail = fields.String(required=True, metadata={"description": "What went wrong, for a "
                                                                    "person.",
                                                     "example": "2 fields are invalid."})

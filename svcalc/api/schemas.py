@@ -91,6 +91,8 @@ class Yearly(fields.Field):
                 "items": number,
                 "minItems": 1,
                 "maxItems": MAX_TERM,
+                # Machine-readable form of the rule JSON Schema cannot express (contract tests).
+                "x-length-equals": "term_years",
             },
         ]
         description += (
@@ -990,7 +992,8 @@ class SourcedSchema(Schema):
     name = fields.String(required=True, metadata=_meta("What the figures are.", "STPR"))
     source = fields.String(required=True, metadata=_meta("Where they come from.", "HM Treasury"))
     url = fields.String(metadata=_meta("Where to read the source.", "https://www.gov.uk/"))
-    year = fields.Integer(required=True, metadata=_meta("Year of the source.", 2026))
+    year = fields.Integer(required=True, metadata=_meta("Year of the source.", 2026,
+                                                         "calendar year"))
     licence = fields.String(required=True, metadata=_meta("Licence of the figures.", "OGL v3.0"))
     note = fields.String(metadata=_meta("How svcalc applies them.", "Applied year by year."))
 
@@ -1190,7 +1193,7 @@ class FlagRuleSchema(Schema):
                              metadata=_meta("Named thresholds.", {"warning_above": 0.1}))
     source = fields.String(required=True, metadata=_meta("Evidence.", "Institute for Government"))
     url = fields.String(metadata=_meta("Where to read it.", "https://www.gov.uk/"))
-    year = fields.Integer(required=True, metadata=_meta("Year of the evidence.", 2019))
+    year = fields.Integer(required=True, metadata=_meta("Year of the evidence.", 2019, "calendar year"))
     licence = fields.String(required=True, metadata=_meta("Licence.", "OGL v3.0"))
 
 

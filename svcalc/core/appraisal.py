@@ -155,7 +155,8 @@ def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str],
     last_baseline = float(f.baseline[-1] + f.baseline_contact[-1])
     share = _ratio(float(net[-1]), last_baseline)
     if share is None:
-        notes["saving_share_of_baseline"] = "the final-year business-as-usual cost is zero"
+        notes["saving_share_of_baseline"] = (
+            "the final-year business-as-usual cost is zero or negligible")
     # BCR of the incremental case against BAU: PV of the years that save / PV of those that cost.
     benefits = float(np.sum(discounted[discounted > 0.0]))
     costs = -float(np.sum(discounted[discounted < 0.0]))
@@ -201,10 +202,11 @@ def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str],
         notes["whole_life_margin"] = "the supplier has no revenue over the term"
     if ra.whole_life_margin is None:
         notes["whole_life_margin_risk_adjusted"] = "the supplier has no revenue over the term"
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         margins = np.where(revenue != 0.0, (revenue - opex) / revenue, np.nan)
+    margins[~np.isfinite(margins)] = np.nan  # revenue so small the margin overflows
     if np.isnan(margins).any():
-        notes["annual_margins"] = "a year with no revenue has no margin (null)"
+        notes["annual_margins"] = "a year with no (or negligible) revenue has no margin (null)"
     return SupplierCase(
         npv=finance.npv(net, f.supplier_factors),
         irr=irr.value,
