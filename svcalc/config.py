@@ -15,4 +15,6 @@ DEFAULTS: dict[str, object] = {
     "OPENAPI_SWAGGER_UI_PATH": "/docs",
     "OPENAPI_SWAGGER_UI_URL": "/docs/static/",
     "PROPAGATE_EXCEPTIONS": False,
+    # Origins allowed to call from a browser/add-in: "*", a comma-separated list, or "" (none).
+    "CORS_ORIGINS": "*",
 }
