@@ -313,7 +313,7 @@ def lookup(root: Any, dotted: str) -> Any:
 def reason_for(root: Any, dotted: str) -> str:
     """Why the figure at ``dotted`` is null: the nearest enclosing block's ``notes`` entry."""
     parts = dotted.split(".")
-    for i in range(len(parts) - 1, 0, -1):
+    for i in range(len(parts) - 1, -1, -1):
         try:
             block = lookup(root, ".".join(parts[:i]))
         except FieldNotFoundError:  # pragma: no cover - the path was looked up already
