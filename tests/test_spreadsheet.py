@@ -176,7 +176,7 @@ def test_batch_keeps_order_and_reports_bad_items_by_index(client):
         {"operation": "appraisal", "params": {**FLAT, "public.annual_payment": [1, "x"] + [1] * 8},
          "field": "public.npv"},
         {"operation": "appraisal", "params": FLAT, "field": "public.npv"},
-        "not an object",
+        {"operation": "appraisal", "params": FLAT, "field": "public.npv", "extra": 1},
         {"operation": "appraisal", "params": FLAT, "field": "public.nope"},
         {"operation": "cash_flows", "params": FLAT},
         {"operation": "appraisal", "proposal": {"term_years": 0}, "field": "public.npv"},
@@ -190,11 +190,17 @@ def test_batch_keeps_order_and_reports_bad_items_by_index(client):
     assert results[1]["index"] == 1 and results[1]["status"] == 422
     assert results[1]["errors"][0]["pointer"] == "#/operations/1/params/public.annual_payment/1"
     assert results[2]["value"] == pytest.approx(PUBLIC_NPV, abs=0.01)
-    assert results[3]["errors"][0]["pointer"] == "#/operations/3"
+    assert results[3]["errors"][0]["pointer"] == "#/operations/3/extra"
     assert results[4]["errors"][0]["pointer"] == "#/operations/4/field"
     assert results[5]["value"][0][0] == "year" and len(results[5]["value"]) == 12
     pointers = {e["pointer"] for e in results[6]["errors"]}
     assert "#/operations/6/proposal/term_years" in pointers
+
+
+def test_a_batch_item_that_is_not_an_object_fails_the_batch(client):
+    response = client.post("/v1/sheets/batch", json={"operations": [{}, 5]})
+    assert response.status_code == 422
+    assert [e["pointer"] for e in response.json["errors"]] == ["#/operations/1"]
 
 
 def test_batch_is_bounded(client):

@@ -158,6 +158,12 @@ def _flat_field(field: fields.Field, required: bool, dotted: str) -> fields.Fiel
     if isinstance(field, fields.Integer):
         return fields.Integer(validate=field.validators, **common)
     if isinstance(field, fields.Float):
+        for rng in field.validators:
+            # apispec drops Range(min_inclusive=False); say it, or -0.99 looks schema-valid.
+            if isinstance(rng, validate.Range) and rng.min is not None and not rng.min_inclusive:
+                common["metadata"]["exclusiveMinimum"] = True
+            if isinstance(rng, validate.Range) and rng.max is not None and not rng.max_inclusive:
+                common["metadata"]["exclusiveMaximum"] = True
         return fields.Float(allow_nan=False, validate=field.validators, **common)
     if isinstance(field, fields.Boolean):
         return fields.Boolean(**common)

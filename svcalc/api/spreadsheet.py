@@ -147,8 +147,9 @@ SeriesQuerySchema = Schema.from_dict({
         "in Excel: TEXTJOIN(\",\",TRUE,ROUND(B1:B11,9))).", example="-1000,300,400,500",
         unit=UNIT_MONEY),
     "rate": fields.Float(allow_nan=False, validate=validate.Range(-0.99, 1.0, min_inclusive=False),
-                         metadata=_meta("Flat discount rate (0.05 = 5%). Leave it out for the "
-                                        "Green Book STPR schedule.", 0.05, UNIT_RATE)),
+                         metadata={**_meta("Flat discount rate (0.05 = 5%). Leave it out for "
+                                           "the Green Book STPR schedule.", 0.05, UNIT_RATE),
+                                   "exclusiveMinimum": True}),
     "field": _figure_field(SERIES_FIELD_PATTERN, "Which figure: npv, irr, payback_years, "
                            "discounted_payback_years. Leave it out for all of them.", "npv"),
     "format": _format_field(flat.FORMATS),
@@ -193,12 +194,16 @@ class SheetOperationSchema(Schema):
 
 
 class _Operations(fields.List):
-    """The list of operations; each item is validated on its own, so one bad cell does not
-    fail the batch (its result is a problem with its index)."""
+    """The list of operations. Each must be an object; its content is validated on its own, so
+    one bad cell does not fail the batch (its result is a problem with its index)."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[Any]:
         if not isinstance(value, list):
             raise self.make_error("invalid")
+        errors = {i: ["Not an object: each operation is a JSON object."]
+                  for i, item in enumerate(value) if not isinstance(item, dict)}
+        if errors:
+            raise ValidationError(errors)  # type: ignore[arg-type]
         return value
 
 
@@ -206,7 +211,13 @@ class SheetBatchSchema(Schema):
     """Many spreadsheet operations in one request (the add-in batches cells)."""
 
     operations = _Operations(
-        fields.Nested(SheetOperationSchema), required=True,
+        # Documented as "a SheetOperation, or any object": an object that is not a valid
+        # operation is still part of a valid batch; its result is an ItemProblem.
+        fields.Dict(metadata={"anyOf": [
+            {"$ref": "#/components/schemas/SheetOperation"},
+            {"type": "object", "description": "Any other object is answered with an "
+                                              "ItemProblem at its index."}]}),
+        required=True,
         validate=validate.Length(1, MAX_OPERATIONS),
         metadata={"description": f"1 to {MAX_OPERATIONS} operations; results come back in the "
                                  "same order."})
@@ -233,11 +244,11 @@ class ItemProblemSchema(Schema):
 class SheetBatchResultSchema(Schema):
     """Results in the order of the operations."""
 
-    results = fields.List(fields.Raw(), required=True, metadata={
-        "description": "One per operation, in order: a Figure, or an ItemProblem for an "
-                       "operation that could not be answered.",
-        "items": {"oneOf": [{"$ref": "#/components/schemas/Figure"},
-                            {"$ref": "#/components/schemas/ItemProblem"}]}})
+    results = fields.List(fields.Raw(metadata={"oneOf": [
+        {"$ref": "#/components/schemas/Figure"}, {"$ref": "#/components/schemas/ItemProblem"}]}),
+        required=True, metadata={
+            "description": "One per operation, in order: a Figure, or an ItemProblem for an "
+                           "operation that could not be answered."})
 
 
 # --------------------------------------------------------------------------- helpers
@@ -536,5 +547,6 @@ def _item_problem(index: int, error: _ItemError) -> dict[str, Any]:
 
 def register(api: Any) -> None:
     """Register the blueprint and the batch item schema its results refer to."""
+    api.spec.components.schema("SheetOperation", schema=SheetOperationSchema)
     api.spec.components.schema("ItemProblem", schema=ItemProblemSchema)
     api.register_blueprint(bp)
