@@ -197,6 +197,35 @@ def test_batch_keeps_order_and_reports_bad_items_by_index(client):
     assert "#/operations/6/proposal/term_years" in pointers
 
 
+def test_identical_proposals_in_a_batch_are_appraised_once(client, monkeypatch):
+    from svcalc import core
+    calls = []
+    real = core.appraise
+    monkeypatch.setattr(core, "appraise", lambda p: calls.append(p) or real(p))
+    fields = ["public.npv", "public.irr", "supplier.npv", "partnership.support_ratio"]
+    ops = [{"operation": "appraisal", "params": FLAT, "field": f} for f in fields]
+    results = client.post("/v1/sheets/batch", json={"operations": ops}).json["results"]
+    assert len(calls) == 1
+    single = client.get(url("appraisal", **FLAT)).json["value"]
+    assert [r["value"] for r in results] == [single["public"]["npv"], single["public"]["irr"],
+                                             single["supplier"]["npv"],
+                                             single["partnership"]["support_ratio"]]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(-10**9, 10**9), min_size=1, max_size=40),
+       st.one_of(st.none(), st.sampled_from([0.0, 0.035, 0.08, 0.5])),
+       st.sampled_from(["npv", "irr", "payback_years", "discounted_payback_years"]))
+def test_batch_answers_what_the_get_answers(values, rate, field):
+    client = create_app({"TESTING": True}).test_client()
+    op = {"operation": "series", "values": values, "field": field}
+    params = {"values": ",".join(map(str, values)), "field": field}
+    if rate is not None:
+        op["rate"] = params["rate"] = rate
+    batch = client.post("/v1/sheets/batch", json={"operations": [op]}).json["results"][0]
+    assert batch == client.get(url("series", **params)).json
+
+
 def test_a_batch_item_that_is_not_an_object_fails_the_batch(client):
     response = client.post("/v1/sheets/batch", json={"operations": [{}, 5]})
     assert response.status_code == 422

@@ -113,6 +113,16 @@ def _chromium() -> str:
 
 
 def _page_result(chromium: str, url: str, profile: Path) -> dict:
+    # One retry: on a loaded machine the page may outlive Chromium's virtual-time budget.
+    for attempt in (1, 2):
+        result = _run_page(chromium, url, profile / str(attempt))
+        if result is not None or attempt == 2:
+            break
+    assert result is not None, "the page did not finish twice"
+    return result
+
+
+def _run_page(chromium: str, url: str, profile: Path) -> dict | None:
     run = subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
@@ -120,7 +130,9 @@ def _page_result(chromium: str, url: str, profile: Path) -> dict:
          "--dump-dom", url],
         capture_output=True, text=True, timeout=90)
     match = re.search(r"RESULT(.*?)END", run.stdout, re.S)
-    assert match, f"the page did not finish: {run.stdout[-2000:]} {run.stderr[-2000:]}"
+    if match is None:
+        print(f"the page did not finish: {run.stdout[-2000:]} {run.stderr[-2000:]}")
+        return None
     return json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&"))
 
 
