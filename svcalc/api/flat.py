@@ -33,7 +33,6 @@ from flask import Response
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from svcalc.api.problems import pointer as json_pointer
 from svcalc.api.schemas import MAX_TERM, Yearly
 
 #: The text a spreadsheet cell shows for a figure that does not exist (Excel's "not available").
@@ -438,7 +437,6 @@ __all__ = [
     "field_pattern",
     "flat_error_pointers",
     "flat_fields",
-    "json_pointer",
     "lookup",
     "nest",
     "render_figure",
