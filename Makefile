@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test openapi lint clean
+.PHONY: install run test openapi lint clean sheets-deps
 
 # Reinstall when the package metadata changes; the stamp keeps repeat runs fast.
 $(VENV)/.installed: setup.cfg pyproject.toml
@@ -18,7 +18,7 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --access-logfile=- wsgi:app
 
-test: install
+test: install sheets-deps
 	$(BIN)/python -m pytest
 
 openapi: install
@@ -33,3 +33,21 @@ FUZZ_EXAMPLES ?= 1000
 .PHONY: fuzz
 fuzz: install
 	SVCALC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider tests/test_contract_fuzz.py
+
+# Spreadsheet-client tests (issue 6): the add-in's npm packages, and Debian's Chromium and
+# LibreOffice Calc with python3-uno. Idempotent: apt runs only when a package is missing, npm only
+# when the lock file changes. Without root or apt-get the tests that need them skip and say so.
+SHEETS_APT := chromium libreoffice-calc-nogui python3-uno
+sheets-deps: addin/node_modules/.installed
+	@missing=$$(for p in $(SHEETS_APT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	  | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing $$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends $$missing; \
+	else echo "not root or no apt-get: $$missing missing, their tests will skip"; fi
+
+addin/node_modules/.installed: addin/package.json addin/package-lock.json
+	@if command -v npm >/dev/null; then cd addin && npm ci --no-audit --no-fund --loglevel=error \
+	  && touch node_modules/.installed; else echo "npm missing: the add-in tests will skip"; fi

@@ -17,4 +17,6 @@ DEFAULTS: dict[str, object] = {
     # Swagger UI would otherwise send the spec's URL to validator.swagger.io (an online badge).
     "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},
     "PROPAGATE_EXCEPTIONS": False,
+    # Origins allowed to call from a browser/add-in: "*", a comma-separated list, or "" (none).
+    "CORS_ORIGINS": "*",
 }

@@ -98,11 +98,14 @@ class Api(flask_smorest.Api):
 def register(app: flask.Flask) -> Api:
     """Attach the API (blueprints, handlers, spec, docs) to ``app``."""
     from svcalc.api import appraisals, docs, meta
+    from svcalc.api import cors, spreadsheet
     from svcalc.api.problems import handle_proposal_error
 
     api = Api(app)
     api.register_blueprint(appraisals.bp)
     api.register_blueprint(meta.bp)
+    spreadsheet.register(api)
+    cors.register(app)
     app.register_error_handler(ProposalError, handle_proposal_error)
     docs.register(app, api)
     app.extensions["svcalc.api"] = api

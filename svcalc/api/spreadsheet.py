@@ -1,0 +1,552 @@
+"""Spreadsheet-friendly endpoints: one figure per GET, CSV tables, and a batch for the add-in.
+
+Spreadsheet callers (Excel/LibreOffice ``WEBSERVICE``, Google ``IMPORTDATA``, Power Query, the
+Office.js add-in in ``addin/``) cannot set headers, so the representation is chosen with
+``format=`` and each is declared in the spec. The flat-parameter and field mapping is generic
+(:mod:`svcalc.api.flat`); this module is only the HTTP shape.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint, abort
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from svcalc import core
+from svcalc.api import flat
+from svcalc.api.problems import PROBLEM_BASE, PROBLEM_TYPES, flatten
+from svcalc.api.schemas import (
+    MONEY_MAX,
+    UNIT_MONEY,
+    UNIT_RATE,
+    UNIT_YEARS,
+    AppraisalSchema,
+    MoneyOut,
+    ProposalSchema,
+    Rate,
+    _meta,
+)
+from svcalc.core.errors import ProposalError
+from svcalc.core.series import evaluate
+
+bp = Blueprint("spreadsheet", __name__, url_prefix="/v1/sheets",
+               description="Spreadsheet-friendly figures, tables and batches (WEBSERVICE, "
+                           "IMPORTDATA, Power Query, the Excel and Google Sheets add-ins)")
+
+#: Batches are bounded like POST /v1/appraisals/batch (DESIGN.md section 10).
+MAX_OPERATIONS = 1000
+#: A GET series covers years 0..60 and fits, with its other parameters, in 2,048 characters.
+MAX_GET_VALUES = 61
+#: A batch series may be longer (the STPR schedule runs to year 300 and beyond).
+MAX_BATCH_VALUES = 301
+
+# --------------------------------------------------------------------------- response schemas
+
+
+class FigureSchema(Schema):
+    """One named figure (or block) of a result: what a spreadsheet cell shows."""
+
+    field = fields.String(required=True, metadata=_meta(
+        "The dotted path that was asked for; empty for the whole result.", "public.npv"))
+    value = fields.Raw(required=True, allow_none=True, metadata=_meta(
+        "The figure: a number, a string (e.g. a rating), a boolean, or, for a block or list, "
+        "the JSON object or array. null when the figure does not exist (see reason).",
+        7266605.32, "the unit of the named figure (see its description in Appraisal)"))
+    reason = fields.String(required=True, allow_none=True, metadata=_meta(
+        "Why value is null (from the block's notes); null when value exists.", None))
+
+
+class SeriesFiguresSchema(Schema):
+    """NPV, IRR and paybacks of one series of cash flows, year 0 first."""
+
+    discounting = fields.String(required=True, validate=validate.OneOf(
+        ("green_book_stpr", "flat_rate")), metadata=_meta(
+        "green_book_stpr (no rate given) or flat_rate.", "flat_rate"))
+    rate = fields.Float(required=True, allow_none=True, metadata=_meta(
+        "The flat rate used, or null for the STPR schedule.", 0.05, UNIT_RATE))
+    npv = MoneyOut(required=True, metadata=_meta(
+        "Net present value; values[0] is year 0 and is not discounted (Excel: "
+        "=B1+NPV(rate, B2:B11)). Rounded to 2 decimals.", 80.44, UNIT_MONEY))
+    irr = fields.Float(required=True, allow_none=True, metadata=_meta(
+        "Internal rate of return; null when none or several exist (see notes).", 0.0889,
+        UNIT_RATE))
+    payback_years = fields.Float(required=True, allow_none=True, metadata=_meta(
+        "Years until the cumulative flow is back to zero, interpolated within the year.", 2.6,
+        UNIT_YEARS))
+    discounted_payback_years = fields.Float(required=True, allow_none=True, metadata=_meta(
+        "As payback_years, on discounted flows.", 2.81, UNIT_YEARS))
+    notes = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                        metadata=_meta("Why a figure is null: figure name -> reason.", {}))
+
+
+class TableSchema(Schema):
+    """A table as column names and rows (spills into cells as it is)."""
+
+    columns = fields.List(fields.String(), required=True, metadata=_meta(
+        "Column names, in order (the fields of CashFlowRow).", ["year", "discount_factor"]))
+    rows = fields.List(fields.List(fields.Float(allow_none=True)), required=True, metadata=_meta(
+        "One row per year 0..term_years, values in column order.", [[0, 1.0]]))
+
+
+# --------------------------------------------------------------------------- query schemas
+
+
+def _format_field(choices: tuple[str, ...]) -> fields.String:
+    what = {
+        "json": "json (default)",
+        "text": "text (one bare value with . decimals, #N/A when the figure does not exist; for "
+                "WEBSERVICE)",
+        "csv": "csv (header row, CRLF; for IMPORTDATA and Power Query)",
+        "xml": "xml (flat, no namespaces; for FILTERXML)",
+    }
+    return fields.String(load_default="json", validate=validate.OneOf(choices), metadata=_meta(
+        "Representation of the answer: " + ", ".join(what[c] for c in choices) + ".",
+        "text" if "text" in choices else "csv"))
+
+
+APPRAISAL_FIELD_PATTERN = flat.field_pattern(AppraisalSchema())
+SERIES_FIELD_PATTERN = flat.field_pattern(SeriesFiguresSchema())
+#: The flat form of the proposal: dotted query parameters, generated from ProposalSchema.
+FLAT_PROPOSAL = flat.flat_fields(ProposalSchema())
+FLAT_NAMES = {f.data_key for f in FLAT_PROPOSAL.values()}
+
+_APPRAISAL_FIELD_DOC = (
+    "Dotted path of the figure to return, e.g. public.npv, public.irr, supplier.whole_life_margin, "
+    "partnership.support_ratio, cash_flows.3.public_net, supplier.annual_margins.0. Leave it out "
+    "for the whole appraisal. Top-level names: "
+    + ", ".join(AppraisalSchema().fields) + ".")
+
+
+def _figure_field(pattern: str, doc: str, example: str) -> fields.String:
+    return fields.String(validate=[
+        validate.Length(max=200), validate.Regexp(pattern, error="Not a figure svcalc reports.")],
+        metadata={**_meta(doc, example), "pattern": pattern})
+
+
+FlatProposalSchema = Schema.from_dict(FLAT_PROPOSAL, name="FlatProposal")
+AppraisalFigureQuerySchema = Schema.from_dict({
+    **flat.flat_fields(ProposalSchema()),
+    "field": _figure_field(APPRAISAL_FIELD_PATTERN, _APPRAISAL_FIELD_DOC, "public.npv"),
+    "format": _format_field(flat.FORMATS),
+}, name="AppraisalFigureQuery")
+CashFlowQuerySchema = Schema.from_dict({
+    **flat.flat_fields(ProposalSchema()),
+    "format": _format_field(flat.TABLE_FORMATS),
+}, name="CashFlowQuery")
+TableFormatQuerySchema = Schema.from_dict({"format": _format_field(flat.TABLE_FORMATS)},
+                                          name="TableFormatQuery")
+SeriesQuerySchema = Schema.from_dict({
+    "values": flat.NumberList(
+        minimum=-MONEY_MAX, maximum=MONEY_MAX, max_items=MAX_GET_VALUES, min_items=1,
+        required=True, description="Cash flows, year 0 first, comma-separated (up to 9 decimals; "
+        "in Excel: TEXTJOIN(\",\",TRUE,ROUND(B1:B11,9))).", example="-1000,300,400,500",
+        unit=UNIT_MONEY),
+    "rate": fields.Float(allow_nan=False, validate=validate.Range(-0.99, 1.0, min_inclusive=False),
+                         metadata={**_meta("Flat discount rate (0.05 = 5%). Leave it out for "
+                                           "the Green Book STPR schedule.", 0.05, UNIT_RATE),
+                                   "exclusiveMinimum": True}),
+    "field": _figure_field(SERIES_FIELD_PATTERN, "Which figure: npv, irr, payback_years, "
+                           "discounted_payback_years. Leave it out for all of them.", "npv"),
+    "format": _format_field(flat.FORMATS),
+}, name="SeriesQuery")
+
+
+# --------------------------------------------------------------------------- batch schemas
+
+
+class SheetOperationSchema(Schema):
+    """One operation of a batch: one spreadsheet cell's question."""
+
+    operation = fields.String(required=True, validate=validate.OneOf(
+        ("appraisal", "series", "cash_flows")), metadata=_meta(
+        "appraisal: a figure of the appraisal of params (or proposal); series: a figure of "
+        "values; cash_flows: the cash-flow table of params (or proposal) as a matrix, header "
+        "row first.", "appraisal"))
+    field = fields.String(load_default="", validate=[
+        validate.Length(max=200), validate.Regexp(r"^[a-z0-9_.]*$", error="Not a dotted path.")],
+        metadata=_meta("Dotted path of the figure (as the GET endpoints' field).", "public.npv"))
+    params = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=100)), values=fields.Raw(),
+        validate=validate.Length(max=100),
+        metadata={**_meta("The proposal as flat parameters, named as the GET query parameters "
+                          "(public.annual_payment ...): a number, a string, or a list of "
+                          "numbers (one per contract year).",
+                          {"term_years": 10, "public.baseline_annual_cost": 10000000}),
+                  "maxProperties": 100,
+                  "additionalProperties": {"oneOf": [
+                      {"type": "number"}, {"type": "string", "maxLength": 2000},
+                      {"type": "array", "maxItems": 60, "items": {"type": "number"}}]}})
+    proposal = fields.Dict(metadata={**_meta(
+        "The proposal as a full JSON object (see Proposal), instead of params.", None),
+        "allOf": [{"$ref": "#/components/schemas/Proposal"}]})
+    values = fields.List(
+        fields.Float(allow_nan=False, validate=validate.Range(-MONEY_MAX, MONEY_MAX)),
+        validate=validate.Length(1, MAX_BATCH_VALUES),
+        metadata=_meta("series: the cash flows, year 0 first.", [-1000, 300, 400, 500],
+                       UNIT_MONEY))
+    rate = Rate("series: flat discount rate; leave it out for the Green Book STPR schedule.",
+                0.05)
+
+
+class _Operations(fields.List):
+    """The list of operations. Each must be an object; its content is validated on its own, so
+    one bad cell does not fail the batch (its result is a problem with its index)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        errors = {i: ["Not an object: each operation is a JSON object."]
+                  for i, item in enumerate(value) if not isinstance(item, dict)}
+        if errors:
+            raise ValidationError(errors)  # type: ignore[arg-type]
+        return value
+
+
+class SheetBatchSchema(Schema):
+    """Many spreadsheet operations in one request (the add-in batches cells)."""
+
+    operations = _Operations(
+        # Documented as "a SheetOperation, or any object": an object that is not a valid
+        # operation is still part of a valid batch; its result is an ItemProblem.
+        fields.Dict(metadata={"anyOf": [
+            {"$ref": "#/components/schemas/SheetOperation"},
+            {"type": "object", "description": "Any other object is answered with an "
+                                              "ItemProblem at its index."}]}),
+        required=True,
+        validate=validate.Length(1, MAX_OPERATIONS),
+        metadata={"description": f"1 to {MAX_OPERATIONS} operations; results come back in the "
+                                 "same order."})
+
+
+class ItemProblemSchema(Schema):
+    """A batch item's error: RFC 9457 problem details with the item's index."""
+
+    type = fields.String(required=True, metadata=_meta("Problem type URI.",
+                                                       PROBLEM_BASE + "validation-error"))
+    title = fields.String(required=True, metadata=_meta("Summary.", "Request is not valid"))
+    status = fields.Integer(required=True, metadata=_meta("HTTP status this item would have "
+                                                          "had on its own.", 422))
+    detail = fields.String(required=True, metadata=_meta("What went wrong.",
+                                                         "1 field is invalid."))
+    instance = fields.String(required=True, metadata=_meta("The request path.",
+                                                           "/v1/sheets/batch"))
+    errors = fields.List(fields.Dict(), required=True, metadata={
+        "description": "Every invalid field: {pointer, detail}, pointers into the batch body.",
+        "items": {"$ref": "#/components/schemas/ProblemError"}})
+    index = fields.Integer(required=True, metadata=_meta("The operation's index.", 3))
+
+
+class SheetBatchResultSchema(Schema):
+    """Results in the order of the operations."""
+
+    results = fields.List(fields.Raw(metadata={"oneOf": [
+        {"$ref": "#/components/schemas/Figure"}, {"$ref": "#/components/schemas/ItemProblem"}]}),
+        required=True, metadata={
+            "description": "One per operation, in order: a Figure, or an ItemProblem for an "
+                           "operation that could not be answered."})
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _ItemError(Exception):
+    def __init__(self, errors: list[dict[str, str]], status: int = 422) -> None:
+        super().__init__(errors)
+        self.errors, self.status = errors, status
+
+
+def _path_of(ptr: str) -> tuple[str, ...]:
+    return tuple(p.replace("~1", "/").replace("~0", "~") for p in ptr.lstrip("#").split("/")[1:])
+
+
+def _proposal_from_flat(loaded: dict[str, Any], prefix: str) -> core.Proposal:
+    """Flat attributes (already type-checked) -> a Proposal, or _ItemError with flat pointers."""
+    nested = flat.nest({k: list(v) if isinstance(v, tuple) else v for k, v in loaded.items()
+                        if k in FLAT_PROPOSAL})
+    try:
+        return ProposalSchema().load(nested)
+    except ValidationError as exc:
+        raise _ItemError(list(flat.flat_error_pointers(exc.messages, FLAT_NAMES, prefix))) \
+            from None
+
+
+def _appraise(proposal: core.Proposal, flat_prefix: str | None,
+              body_prefix: str = "#") -> dict[str, Any]:
+    try:
+        appraisal = core.appraise(proposal)
+    except ProposalError as exc:
+        path = _path_of(exc.pointer)
+        if flat_prefix is not None:
+            errors = list(flat.flat_error_pointers(_nest_message(path, str(exc)), FLAT_NAMES,
+                                                   flat_prefix))
+        else:
+            errors = [{"pointer": body_prefix + exc.pointer.lstrip("#"), "detail": str(exc)}]
+        raise _ItemError(errors) from None
+    result: dict[str, Any] = AppraisalSchema().dump(appraisal)
+    return result
+
+
+def _nest_message(path: tuple[str, ...], message: str) -> dict[str, Any]:
+    node: Any = [message]
+    for part in reversed(path):
+        node = {part: node}
+    return node
+
+
+def _figure(root: dict[str, Any], dotted: str, pointer: str) -> dict[str, Any]:
+    try:
+        return flat.figure(root, dotted)
+    except flat.FieldNotFoundError as exc:
+        raise _ItemError([{"pointer": pointer, "detail": str(exc)}]) from None
+
+
+def _abort(error: _ItemError) -> Any:
+    n = len(error.errors)
+    abort(error.status, detail="1 field is invalid." if n == 1 else f"{n} fields are invalid.",
+          kind="validation-error", errors=error.errors)
+
+
+def _table(appraisal: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    rows = appraisal["cash_flows"]
+    columns = list(rows[0])
+    return columns, [[row[c] for c in columns] for row in rows]
+
+
+def _render(fig: dict[str, Any], root: dict[str, Any], fmt: str) -> Any:
+    try:
+        return flat.render_figure(fig, root, fmt)
+    except ValueError as exc:
+        abort(422, detail=str(exc), kind="validation-error",
+              errors=[{"pointer": "#/query/field", "detail": str(exc)}])
+
+
+_ALT_FORMATS = {
+    "text/plain": ({"type": "string", "maxLength": 32767,
+                    "description": "format=text: one bare value (#N/A when it does not exist)."},
+                   "7266605.32"),
+    "text/csv": ({"type": "string", "description": "format=csv: field,value,reason rows "
+                  "(header row first, CRLF)."}, "field,value,reason\r\npublic.npv,7266605.32,\r\n"),
+    "application/xml": ({"type": "string", "description": "format=xml: <result field=...> with "
+                         "one <value name=...> per figure."},
+                        '<result field="public.npv"><value name="public.npv">7266605.32</value>'
+                        "</result>"),
+}
+
+
+def _document_formats(func: Any, table: bool = False) -> Any:
+    """Declare the text/csv/xml alternatives of a 200 (tables: csv and xml)."""
+    for media_type, (schema, example) in _ALT_FORMATS.items():
+        if table and media_type == "text/plain":
+            continue
+        if table:
+            schema = {"type": "string", "description": {
+                "text/csv": "format=csv: a header row of column names, then one row per year.",
+                "application/xml": "format=xml: <table><row><year>0</year>...</row></table>.",
+            }[media_type]}
+            example = None
+        func = bp.alt_response(200, schema=schema, content_type=media_type, success=True,
+                               example=example, description="OK")(func)
+    return func
+
+
+def _document_table_formats(func: Any) -> Any:
+    return _document_formats(func, table=True)
+
+
+def _document_body_errors(func: Any) -> Any:
+    """Declare the problem+json answers of an operation that reads a JSON body."""
+    for status in (400, 413, 415):
+        func = bp.alt_response(status, response=HTTPStatus(status).name)(func)
+    return func
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+@bp.get("/appraisal")
+@bp.arguments(AppraisalFigureQuerySchema, location="query", unknown=RAISE)
+@bp.response(200, FigureSchema)
+@_document_formats
+def get_appraisal_figure(query: dict[str, Any]) -> Any:
+    """Get one figure of an appraisal from flat parameters
+
+    The proposal is given as query parameters named by their dotted path in the proposal
+    (term_years=10&public.baseline_annual_cost=10000000&public.annual_payment=8600000&...). A
+    per-year figure is one number (every year) or a comma-separated list with one value per
+    contract year. Lists of objects (e.g. social-value outcomes) have no flat form: POST the
+    proposal to /v1/appraisals instead. field names the figure (public.npv); format=text returns
+    it bare for WEBSERVICE (=NUMBERVALUE(WEBSERVICE(url),".")), and #N/A (status 200) when the
+    figure does not exist for this proposal: format=json gives the reason. Query errors are 422
+    problem details with pointers #/query/<name>.
+    """
+    try:
+        proposal = _proposal_from_flat(query, "#/query")
+        root = _appraise(proposal, "#/query")
+        fig = _figure(root, query.get("field", ""), "#/query/field")
+    except _ItemError as exc:
+        return _abort(exc)
+    return _render(fig, root, query["format"])
+
+
+@bp.get("/series")
+@bp.arguments(SeriesQuerySchema, location="query", unknown=RAISE)
+@bp.response(200, FigureSchema)
+@_document_formats
+def get_series_figure(query: dict[str, Any]) -> Any:
+    """Get the NPV, IRR or payback of a list of cash flows
+
+    values are the cash flows, year 0 first (year 0 is not discounted: Excel's
+    =B1+NPV(rate,B2:B11) is the same NPV). With rate, a flat rate; without, the HM Treasury Green
+    Book STPR schedule (3.5% for years 0-30, then declining). field picks npv, irr,
+    payback_years or discounted_payback_years; format=text returns it bare, #N/A when it does
+    not exist (an IRR with no sign change).
+    """
+    root = SeriesFiguresSchema().dump(evaluate(query["values"], query.get("rate")))
+    try:
+        fig = _figure(root, query.get("field", ""), "#/query/field")
+    except _ItemError as exc:
+        return _abort(exc)
+    return _render(fig, root, query["format"])
+
+
+@bp.get("/cash-flows")
+@bp.arguments(CashFlowQuerySchema, location="query", unknown=RAISE)
+@bp.response(200, TableSchema)
+@_document_table_formats
+def get_cash_flows(query: dict[str, Any]) -> Any:
+    """Get the cash-flow table of an appraisal from flat parameters
+
+    The same flat parameters as /v1/sheets/appraisal; the answer is the year-by-year cash-flow
+    table (years 0..term_years, one column per CashFlowRow field). format=csv gives a header row
+    and one row per year for Google IMPORTDATA and Power Query; format=xml one <row> per year.
+    """
+    try:
+        root = _appraise(_proposal_from_flat(query, "#/query"), "#/query")
+    except _ItemError as exc:
+        return _abort(exc)
+    return flat.render_table(*_table(root), query["format"])
+
+
+@bp.post("/cash-flows")
+@bp.arguments(ProposalSchema)
+@bp.arguments(TableFormatQuerySchema, location="query", unknown=RAISE)
+@bp.response(200, TableSchema)
+@_document_table_formats
+@_document_body_errors
+def post_cash_flows(proposal: core.Proposal, query: dict[str, Any]) -> Any:
+    """Get the cash-flow table of a full proposal
+
+    The body is a proposal as for POST /v1/appraisals (application/json, or text/plain carrying
+    JSON for add-ins that may only send simple requests); format=csv|xml|json in the query.
+    """
+    try:
+        root = _appraise(proposal, None)
+    except _ItemError as exc:
+        return _abort(exc)
+    return flat.render_table(*_table(root), query["format"])
+
+
+
+
+@bp.post("/batch")
+@bp.arguments(SheetBatchSchema, example={"operations": [
+    {"operation": "series", "values": [-1000, 300, 400, 500], "rate": 0.05, "field": "npv"},
+    {"operation": "appraisal", "field": "public.npv", "params": {
+        "term_years": 10, "public.baseline_annual_cost": 10000000,
+        "public.annual_payment": 8600000, "supplier.annual_operating_cost": 8000000}}]})
+@bp.response(200, SheetBatchResultSchema)
+@_document_body_errors
+def create_sheet_batch(body: dict[str, Any]) -> dict[str, Any]:
+    """Answer many spreadsheet operations in one request
+
+    The Excel add-in sends every cell that recalculates in one request (POST with Content-Type
+    text/plain carrying JSON is accepted, so no CORS preflight is needed). Results come back in
+    the order of the operations. An operation that cannot be answered gets problem details with
+    its index and pointers into this body (#/operations/3/params/public.annual_payment); the
+    others are answered. Identical proposals in one batch are appraised once.
+    """
+    cache: dict[str, dict[str, Any]] = {}
+    results = []
+    for index, item in enumerate(body["operations"]):
+        try:
+            results.append(_operation(index, item, cache))
+        except _ItemError as exc:
+            results.append(_item_problem(index, exc))
+    return {"results": results}
+
+
+def _operation(index: int, item: Any, cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    base = f"#/operations/{index}"
+    if not isinstance(item, dict):
+        raise _ItemError([{"pointer": base, "detail": "Not a valid operation object."}])
+    try:
+        op = SheetOperationSchema().load(item)
+    except ValidationError as exc:
+        raise _ItemError([{"pointer": base + e["pointer"][1:], "detail": e["detail"]}
+                          for e in flatten(exc.messages)]) from None
+    kind, dotted = op["operation"], op["field"]
+    if kind == "series":
+        if "values" not in op:
+            raise _ItemError([{"pointer": f"{base}/values", "detail": "Required for series."}])
+        root = SeriesFiguresSchema().dump(evaluate(op["values"], op.get("rate")))
+        return _figure(root, dotted, f"{base}/field")
+    root = _batch_appraisal(op, base, cache)
+    if kind == "cash_flows":
+        columns, rows = _table(root)
+        return {"field": "cash_flows", "value": [columns, *rows], "reason": None}
+    return _figure(root, dotted, f"{base}/field")
+
+
+def _batch_appraisal(op: dict[str, Any], base: str,
+                     cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    has_params, has_proposal = "params" in op, "proposal" in op
+    if has_params == has_proposal:
+        raise _ItemError([{"pointer": base, "detail": "Give exactly one of params (flat) or "
+                                                      "proposal (a full JSON object)."}])
+    key = json.dumps([op.get("params"), op.get("proposal")], sort_keys=True)
+    if key in cache:
+        return cache[key]
+    if has_params:
+        prefix = f"{base}/params"
+        try:
+            loaded = FlatProposalSchema().load(op["params"], unknown=RAISE)
+        except ValidationError as exc:
+            raise _ItemError([{"pointer": prefix + e["pointer"][1:], "detail": e["detail"]}
+                              for e in flatten(exc.messages)]) from None
+        root = _appraise(_proposal_from_flat(loaded, prefix), prefix)
+    else:
+        prefix = f"{base}/proposal"
+        try:
+            proposal = ProposalSchema().load(op["proposal"])
+        except ValidationError as exc:
+            raise _ItemError([{"pointer": prefix + e["pointer"][1:], "detail": e["detail"]}
+                              for e in flatten(exc.messages)]) from None
+        root = _appraise(proposal, None, prefix)
+    cache[key] = root
+    return root
+
+
+def _item_problem(index: int, error: _ItemError) -> dict[str, Any]:
+    n = len(error.errors)
+    return {
+        "type": PROBLEM_BASE + "validation-error",
+        "title": PROBLEM_TYPES["validation-error"],
+        "status": error.status,
+        "detail": f"Operation {index}: " + ("1 field is invalid." if n == 1
+                                            else f"{n} fields are invalid."),
+        "instance": request.path,
+        "errors": error.errors,
+        "index": index,
+    }
+
+
+def register(api: Any) -> None:
+    """Register the blueprint and the batch item schema its results refer to."""
+    api.spec.components.schema("SheetOperation", schema=SheetOperationSchema)
+    api.spec.components.schema("ItemProblem", schema=ItemProblemSchema)
+    api.register_blueprint(bp)
