@@ -240,16 +240,17 @@ def payback(flows: np.ndarray) -> float | None:
     >>> payback(np.array([0.0, 50, 50]))
     0.0
     """
-    cum = np.cumsum(flows)
-    negative = np.flatnonzero(cum < 0.0)
-    if negative.size == 0:
-        return 0.0
-    first_negative = int(negative[0])
-    recovered = np.flatnonzero(cum[first_negative:] >= 0.0)
-    if recovered.size == 0:
-        return None
-    t = first_negative + int(recovered[0])
-    return float((t - 1) + -cum[t - 1] / flows[t])
+    # A plain loop: for at most 61 years it is several times faster than numpy's calls.
+    cum = 0.0
+    went_negative = False
+    for t, value in enumerate(flows.tolist()):
+        previous = cum
+        cum += value
+        if cum < 0.0:
+            went_negative = True
+        elif went_negative:  # previous < 0 <= cum, so value > 0
+            return (t - 1) + -previous / value
+    return None if went_negative else 0.0
 
 
 def first_positive_year(flows: np.ndarray) -> int | None:
@@ -258,8 +259,10 @@ def first_positive_year(flows: np.ndarray) -> int | None:
     >>> first_positive_year(np.array([-5.0, -1, 0, 2])), first_positive_year(np.array([1.0, -1]))
     (3, None)
     """
-    positive = np.flatnonzero(flows[1:] > 0.0)
-    return int(positive[0]) + 1 if positive.size else None
+    for t, value in enumerate(flows.tolist()[1:], start=1):
+        if value > 0.0:
+            return t
+    return None
 
 
 def peak_funding_requirement(flows: np.ndarray) -> float:
@@ -270,4 +273,8 @@ def peak_funding_requirement(flows: np.ndarray) -> float:
     >>> peak_funding_requirement(np.array([10.0, 5]))
     0.0
     """
-    return float(max(0.0, -float(np.min(np.cumsum(flows)))))
+    cum = deepest = 0.0
+    for value in flows.tolist():
+        cum += value
+        deepest = min(deepest, cum)
+    return 0.0 - deepest  # never -0.0
