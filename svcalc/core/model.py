@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 YearlyValue = float | Sequence[float]
 
@@ -211,9 +211,12 @@ class PartnershipCase:
     support_ratio_risk_adjusted: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class CashFlowRow:
-    """One year of the cash-flow table (real, base-year prices)."""
+class CashFlowRow(NamedTuple):
+    """One year of the cash-flow table (real, base-year prices).
+
+    A NamedTuple, not a frozen dataclass: a table has up to 61 rows and a frozen dataclass's
+    ``__init__`` sets each of the 19 fields through ``object.__setattr__``.
+    """
 
     year: int
     discount_factor: float
