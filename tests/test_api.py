@@ -165,3 +165,34 @@ def test_factory_defaults_and_environment(monkeypatch):
     assert create_app().config["MAX_CONTENT_LENGTH"] == 1024
     # the caller's mapping wins over the environment
     assert create_app({"MAX_CONTENT_LENGTH": 10}).config["MAX_CONTENT_LENGTH"] == 10
+
+
+def test_scores_read_the_risk_adjusted_view(client, proposal):
+    # The worked example's supplier NPV is positive as stated but negative once its operating
+    # cost carries the 41% outsourcing uplift: the Benefit score gives half credit, not full.
+    body = client.post("/v1/appraisals", json=proposal).json
+    assert body["supplier"]["npv"] > 0 > body["supplier"]["npv_risk_adjusted"]
+    components = {c["name"]: c for c in body["social_value"]["scores"]["benefit"]["components"]}
+    assert components["supplier_npv"]["credit"] == 0.5
+    assert components["public_npv"]["credit"] == 1.0
+
+
+def test_risk_adjusted_public_npv_carries_the_slower_migration(client):
+    # Constant payments and no upfront costs: the only risk adjustment on the public side is the
+    # channel shift slowed by the works-duration uplift (equipment/development: 54%). So the
+    # risk-adjusted public NPV falls by exactly the saving the channel-shift block loses.
+    from tests.test_social_api import CHANNEL_SHIFT
+
+    proposal = {
+        "term_years": 10, "partnership_model": "channel_shift",
+        "public": {"baseline_annual_cost": 2_000_000, "annual_payment": 1_500_000},
+        "supplier": {"annual_operating_cost": 1_300_000},
+        "channel_shift": CHANNEL_SHIFT,
+    }
+    body = client.post("/v1/appraisals", json=proposal).json
+    cs = body["channel_shift"]
+    assert body["risk"]["duration_uplift"] == pytest.approx(0.54)
+    assert cs["saving_pv_risk_adjusted"] < cs["saving_pv"]
+    lost = cs["saving_pv"] - cs["saving_pv_risk_adjusted"]
+    assert body["public"]["npv"] - body["public"]["npv_risk_adjusted"] == pytest.approx(
+        lost, abs=0.05)
