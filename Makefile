@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test openapi lint clean
+.PHONY: install run test openapi lint clean bench soak bench-tools
 
 # Reinstall when the package metadata changes; the stamp keeps repeat runs fast.
 $(VENV)/.installed: setup.cfg pyproject.toml
@@ -16,9 +16,9 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 install: $(VENV)/.installed
 
 run: install
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --access-logfile=- wsgi:app
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
-test: install
+test: install bench-tools
 	$(BIN)/python -m pytest
 
 openapi: install
@@ -26,3 +26,17 @@ openapi: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
+
+# wrk (Debian) drives the HTTP benchmark; the tests run it in a short mode, so `make test` needs it.
+bench-tools:
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+
+# Full benchmark (about 1 minute): HTTP floors vs appraisal, then finance kernels vs numpy-financial.
+bench: install bench-tools
+	$(BIN)/python -m bench.service
+	$(BIN)/python -m bench.kernels
+	$(BIN)/python -m bench.worst_case
+
+# 60 s of mixed valid/invalid load at concurrency 16 on 127.0.0.1, one worker killed mid-run.
+soak: install
+	$(BIN)/python -m bench.soak --duration 60 --concurrency 16

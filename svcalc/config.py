@@ -15,4 +15,12 @@ DEFAULTS: dict[str, object] = {
     "OPENAPI_SWAGGER_UI_PATH": "/docs",
     "OPENAPI_SWAGGER_UI_URL": "/docs/static/",
     "PROPAGATE_EXCEPTIONS": False,
+    # Operations (issue 8). Batch and simulation limits are read by those endpoints (DESIGN 10).
+    "MAX_BATCH_SIZE": 1000,
+    "MAX_SIMULATION_ITERATIONS": 100_000,
+    # Wall-clock seconds one request may compute before it is stopped with a 503 problem
+    # (svcalc/api/limits.py); 0 turns it off. The worst valid input takes a few milliseconds.
+    "COMPUTE_BUDGET_SECONDS": 2.0,
+    # Register /bench/hello and /bench/echo (bench/ only; never in the public API or spec).
+    "BENCH_ENDPOINTS": False,
 }
