@@ -102,30 +102,60 @@ def plain_appraisal(body: dict[str, Any]) -> dict[str, Any]:
         df /= 1.0 + rates[year]
         factors.append(df)
     coc = sup.get("cost_of_capital", 0.08)
+    investment = sup.get("upfront_investment", 0.0)
     revenue = [p + o for p, o in zip(payment, other)]
-    cumulative, peak = 0.0, 0.0
-    for value in public:
-        cumulative += value
-        peak = max(peak, -cumulative)
+    supplier_factors = [(1 + coc) ** -t for t in range(n + 1)]
+    public_discounted = [v * f for v, f in zip(public, factors)]
+    supplier_discounted = [v * f for v, f in zip(supplier, supplier_factors)]
+
+    def cumulative(values: list[float]) -> list[float]:
+        out, total = [], 0.0
+        for value in values:
+            total += value
+            out.append(total)
+        return out
+
+    public_cum, supplier_cum = cumulative(public), cumulative(supplier)
     individual = sum(b * f for b, f in zip(baseline, factors[1:]))
-    consumed = sup.get("upfront_investment", 0.0) + upfront + sum(
+    consumed = investment + upfront + sum(
         (c + r) * f for c, r, f in zip(opex, retained, factors[1:]))
+    benefits = sum(v for v in public_discounted if v > 0)
+    costs = -sum(v for v in public_discounted if v < 0)
+    public_npv = sum(public_discounted)
+    supplier_at_public = sum(v * f for v, f in zip(supplier, factors))
+    zero = [0.0]
     return {
-        "public_npv": sum(v * f for v, f in zip(public, factors)),
+        "public_npv": public_npv,
         "public_irr": float(npf.irr(public)),
         "public_payback": _payback(public),
-        "public_discounted_payback": _payback([v * f for v, f in zip(public, factors)]),
-        "public_peak_funding": peak,
+        "public_discounted_payback": _payback(public_discounted),
+        "public_first_saving_year": next((t for t in range(1, n + 1) if public[t] > 0), None),
+        "public_peak_funding": max(0.0, -min(public_cum)),
+        "annual_saving_steady_state": public[-1],
+        "saving_share_of_baseline": public[-1] / baseline[-1],
+        "bcr": benefits / costs,
         "supplier_npv": float(npf.npv(coc, supplier)),
         "supplier_irr": float(npf.irr(supplier)),
         "supplier_payback": _payback(supplier),
-        "supplier_discounted_payback": _payback(
-            [v / (1 + coc) ** t for t, v in enumerate(supplier)]),
-        "whole_life_margin": (sum(revenue) - sum(opex) - sup.get("upfront_investment", 0.0))
-                             / sum(revenue),
+        "supplier_discounted_payback": _payback(supplier_discounted),
+        "supplier_peak_funding": max(0.0, -min(supplier_cum)),
+        "whole_life_margin": (sum(revenue) - sum(opex) - investment) / sum(revenue),
         "annual_margins": [(r - c) / r for r, c in zip(revenue, opex)],
+        "individual_delivery_cost": individual,
+        "partnership_cost": consumed,
         "support_ratio": individual / consumed,
-        "cash_flows": [(t, f, p, s) for t, (f, p, s) in enumerate(zip(factors, public, supplier))],
+        "supplier_npv_at_public_rate": supplier_at_public,
+        "value_share_public": public_npv / (public_npv + supplier_at_public),
+        # The same 16 columns as svcalc's cash_flows table.
+        "cash_flows": [dict(zip(
+            ("year", "discount_factor", "baseline", "payment", "retained", "upfront",
+             "public_net", "public_cumulative", "public_discounted", "supplier_revenue",
+             "supplier_opex", "supplier_investment", "supplier_net", "supplier_cumulative",
+             "supplier_discount_factor", "supplier_discounted"), row)) for row in zip(
+            range(n + 1), factors, zero + baseline, zero + payment, zero + retained,
+            [upfront] + [0.0] * n, public, public_cum, public_discounted, zero + revenue,
+            zero + opex, [investment] + [0.0] * n, supplier, supplier_cum, supplier_factors,
+            supplier_discounted)],
     }
 
 
@@ -140,7 +170,13 @@ def _agree(svcalc: Any, plain: dict[str, Any]) -> None:
         "supplier_discounted_payback": svcalc.supplier.discounted_payback_years,
         "whole_life_margin": svcalc.supplier.whole_life_margin,
         "support_ratio": svcalc.partnership.support_ratio,
+        "bcr": svcalc.public.bcr, "value_share_public": svcalc.partnership.value_share_public,
+        "public_first_saving_year": svcalc.public.first_saving_year,
     }
+    assert len(svcalc.cash_flows) == len(plain["cash_flows"])
+    for ours, theirs in zip(svcalc.cash_flows, plain["cash_flows"], strict=True):
+        assert abs(ours.public_cumulative - theirs["public_cumulative"]) <= 1e-6
+        assert abs(ours.supplier_discounted - theirs["supplier_discounted"]) <= 1e-6
     for key, value in pairs.items():
         assert abs(value - plain[key]) <= 1e-7 * max(1.0, abs(plain[key])), (key, value,
                                                                               plain[key])
