@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test openapi lint clean sheets-deps
+.PHONY: install run test openapi lint clean system-deps bench soak bench-tools
 
 # Reinstall when the package metadata changes; the stamp keeps repeat runs fast.
 $(VENV)/.installed: setup.cfg pyproject.toml
@@ -16,9 +16,9 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 install: $(VENV)/.installed
 
 run: install
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --access-logfile=- wsgi:app
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
-test: install sheets-deps
+test: install system-deps
 	$(BIN)/python -m pytest
 
 openapi: install
@@ -37,9 +37,10 @@ fuzz: install
 # Spreadsheet-client tests (issue 6): the add-in's npm packages, and Debian's Chromium and
 # LibreOffice Calc with python3-uno. Idempotent: apt runs only when a package is missing, npm only
 # when the lock file changes. Without root or apt-get the tests that need them skip and say so.
-SHEETS_APT := chromium libreoffice-calc-nogui python3-uno
-sheets-deps: addin/node_modules/.installed
-	@missing=$$(for p in $(SHEETS_APT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+# wrk (Debian) drives the HTTP benchmark, which the tests run in a short mode.
+SYSTEM_APT := chromium libreoffice-calc-nogui python3-uno wrk
+system-deps: addin/node_modules/.installed
+	@missing=$$(for p in $(SYSTEM_APT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	  | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -51,3 +52,17 @@ sheets-deps: addin/node_modules/.installed
 addin/node_modules/.installed: addin/package.json addin/package-lock.json
 	@if command -v npm >/dev/null; then cd addin && npm ci --no-audit --no-fund --loglevel=error \
 	  && touch node_modules/.installed; else echo "npm missing: the add-in tests will skip"; fi
+
+# wrk (Debian) drives the HTTP benchmark; the tests run it in a short mode, so `make test` needs it.
+bench-tools:
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+
+# Full benchmark (about 1 minute): HTTP floors vs appraisal, then finance kernels vs numpy-financial.
+bench: install bench-tools
+	$(BIN)/python -m bench.service
+	$(BIN)/python -m bench.kernels
+	$(BIN)/python -m bench.worst_case
+
+# 60 s of mixed valid/invalid load at concurrency 16 on 127.0.0.1, one worker killed mid-run.
+soak: install
+	$(BIN)/python -m bench.soak --duration 60 --concurrency 16

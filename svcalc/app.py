@@ -9,6 +9,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from svcalc import api
+from svcalc.api import bench, limits, observability
 from svcalc.config import DEFAULTS
 
 
@@ -37,6 +38,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         "info": {"description": api.__doc__, "title": "svcalc"},
         "servers": [{"url": "/", "description": "this server"}],
     }
+    observability.register(app)
+    limits.register(app)
     api.register(app)
+    bench.register(app)
     return app
 

@@ -19,4 +19,12 @@ DEFAULTS: dict[str, object] = {
     "PROPAGATE_EXCEPTIONS": False,
     # Origins allowed to call from a browser/add-in: "*", a comma-separated list, or "" (none).
     "CORS_ORIGINS": "*",
+    # Operations (issue 8). Batch and simulation limits are read by those endpoints (DESIGN 10).
+    "MAX_BATCH_SIZE": 1000,
+    "MAX_SIMULATION_ITERATIONS": 100_000,
+    # Wall-clock seconds one request may compute before it is stopped with a 503 problem
+    # (svcalc/api/limits.py); 0 turns it off. The worst valid input takes a few milliseconds.
+    "COMPUTE_BUDGET_SECONDS": 2.0,
+    # Register /bench/hello and /bench/echo (bench/ only; never in the public API or spec).
+    "BENCH_ENDPOINTS": False,
 }

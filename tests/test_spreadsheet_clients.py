@@ -6,7 +6,7 @@
 * the example workbook recalculated by headless LibreOffice through UNO, its WEBSERVICE cells
   returning the server's figures.
 
-``make test`` installs node packages, Chromium and LibreOffice first (``make sheets-deps``);
+``make test`` installs node packages, Chromium and LibreOffice first (``make system-deps``);
 where a tool is absent the test skips and says which.
 """
 
@@ -91,7 +91,7 @@ def test_addin_and_apps_script_under_node():
     if node is None:
         pytest.skip("node is not installed")
     if not (ADDIN / "node_modules" / ".bin" / "custom-functions-metadata").exists():
-        pytest.skip("addin/node_modules is missing: run make sheets-deps (make test does)")
+        pytest.skip("addin/node_modules is missing: run make system-deps (make test does)")
     files = sorted(str(p) for p in (ADDIN / "test").glob("*.test.js"))
     with serving(create_app()) as base:
         run = subprocess.run([node, "--test", *files], cwd=ADDIN, capture_output=True,
@@ -109,7 +109,7 @@ def _chromium() -> str:
         path = shutil.which(name)
         if path:
             return path
-    pytest.skip("Chromium is not installed (make sheets-deps installs Debian's chromium)")
+    pytest.skip("Chromium is not installed (make system-deps installs Debian's chromium)")
 
 
 def _page_result(chromium: str, url: str, profile: Path) -> dict:
@@ -181,7 +181,7 @@ def test_committed_example_workbook_is_what_the_script_builds():
 
 def _libreoffice() -> None:
     if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice is not installed (make sheets-deps installs "
+        pytest.skip("LibreOffice is not installed (make system-deps installs "
                     "libreoffice-calc-nogui and python3-uno)")
     probe = subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True)
     if probe.returncode != 0:

@@ -1,0 +1,78 @@
+"""A per-request compute budget, so that no input can tie a worker up for long.
+
+The input bounds (``term_years`` <= 60, lists of at most 60 numbers, the body limit) already cap
+the work of one appraisal at a few milliseconds; ``bench/worst_case.py`` measures the worst
+inputs found (see ``bench/RESULTS.md``). The budget is the guard for what the bounds miss: a
+wall-clock timer (``setitimer``/``SIGALRM``) armed when a request starts and disarmed when its
+response is ready. If it fires, the request stops with ``503`` problem+json of type
+``compute-budget-exceeded`` and the worker is free again at once, long before gunicorn's
+``timeout`` (the last backstop, which kills the whole worker).
+
+The timer needs the main thread (signals are delivered there): it is active under gunicorn's
+sync workers and the test client, and skipped in threaded servers such as ``flask run``.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+import flask
+
+from svcalc.api.problems import problem_response
+
+
+class ComputeBudgetExceeded(Exception):
+    """The request computed for longer than ``COMPUTE_BUDGET_SECONDS``."""
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise ComputeBudgetExceeded
+
+
+def _can_arm() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+def _arm() -> None:
+    budget = float(flask.current_app.config.get("COMPUTE_BUDGET_SECONDS") or 0.0)
+    if budget > 0.0 and _can_arm():
+        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, budget)
+        flask.g.compute_budget_armed = True
+
+
+def _disarm() -> None:
+    if flask.g.pop("compute_budget_armed", False):
+        signal.setitimer(signal.ITIMER_REAL, 0.0)
+
+
+def _disarm_response(response: flask.Response) -> flask.Response:
+    _disarm()
+    return response
+
+
+def _disarm_teardown(error: BaseException | None) -> None:
+    _disarm()
+
+
+def handle_budget_exceeded(error: ComputeBudgetExceeded) -> flask.Response:
+    """503: the request was stopped; the input is valid but too costly to compute here."""
+    _disarm()
+    budget = flask.current_app.config.get("COMPUTE_BUDGET_SECONDS")
+    return problem_response(
+        503,
+        f"The request needed more than its compute budget of {budget} s and was stopped. "
+        f"Send a smaller request (fewer years, items or iterations).",
+        kind="compute-budget-exceeded",
+        title="Compute budget exceeded",
+    )
+
+
+def register(app: flask.Flask) -> None:
+    """Arm the compute budget for every request; answer an overrun with 503 problem+json."""
+    app.before_request(_arm)
+    app.after_request(_disarm_response)
+    app.teardown_request(_disarm_teardown)
+    app.register_error_handler(ComputeBudgetExceeded, handle_budget_exceeded)
