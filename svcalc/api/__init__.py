@@ -39,7 +39,7 @@ are rejected, so a misspelt field is never silently ignored. Problem types:
 | `https://svcalc.example/problems/unsupported-media-type` | 415 | the body is not `application/json` or `text/plain` |
 | `https://svcalc.example/problems/internal-error` | 500 | a fault in svcalc (logged; never a stack trace) |
 | `about:blank` | 404, 405, 413 | plain HTTP errors; `title` is the reason phrase |
-| `https://svcalc.example/problems/compute-budget-exceeded` | 503 | the request computed longer than the server's per-request budget (a valid but too costly request: send a smaller one) |
+| `https://svcalc.example/problems/compute-budget-exceeded` | 503 | computing took longer than the server's budget; send a smaller request |
 """
 
 from __future__ import annotations
