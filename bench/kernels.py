@@ -93,9 +93,9 @@ def plain_appraisal(body: dict[str, Any]) -> dict[str, Any]:
     retained, opex = yearly(pub.get("retained_costs", 0.0)), yearly(sup["annual_operating_cost"])
     other = yearly(sup.get("other_income", 0.0))
     upfront = sum(pub.get("upfront_costs", {}).values())
-    public = [-upfront] + [b - p - r for b, p, r in zip(baseline, payment, retained)]
+    public = [-upfront] + [b - p - r for b, p, r in zip(baseline, payment, retained, strict=True)]
     supplier = [-sup.get("upfront_investment", 0.0)] + [
-        p + o - c for p, o, c in zip(payment, other, opex)]
+        p + o - c for p, o, c in zip(payment, other, opex, strict=True)]
     rates = stpr_band_rates(n).tolist()
     factors, df = [1.0], 1.0
     for year in range(1, n + 1):
@@ -103,10 +103,10 @@ def plain_appraisal(body: dict[str, Any]) -> dict[str, Any]:
         factors.append(df)
     coc = sup.get("cost_of_capital", 0.08)
     investment = sup.get("upfront_investment", 0.0)
-    revenue = [p + o for p, o in zip(payment, other)]
+    revenue = [p + o for p, o in zip(payment, other, strict=True)]
     supplier_factors = [(1 + coc) ** -t for t in range(n + 1)]
-    public_discounted = [v * f for v, f in zip(public, factors)]
-    supplier_discounted = [v * f for v, f in zip(supplier, supplier_factors)]
+    public_discounted = [v * f for v, f in zip(public, factors, strict=True)]
+    supplier_discounted = [v * f for v, f in zip(supplier, supplier_factors, strict=True)]
 
     def cumulative(values: list[float]) -> list[float]:
         out, total = [], 0.0
@@ -116,13 +116,13 @@ def plain_appraisal(body: dict[str, Any]) -> dict[str, Any]:
         return out
 
     public_cum, supplier_cum = cumulative(public), cumulative(supplier)
-    individual = sum(b * f for b, f in zip(baseline, factors[1:]))
+    individual = sum(b * f for b, f in zip(baseline, factors[1:], strict=True))
     consumed = investment + upfront + sum(
-        (c + r) * f for c, r, f in zip(opex, retained, factors[1:]))
+        (c + r) * f for c, r, f in zip(opex, retained, factors[1:], strict=True))
     benefits = sum(v for v in public_discounted if v > 0)
     costs = -sum(v for v in public_discounted if v < 0)
     public_npv = sum(public_discounted)
-    supplier_at_public = sum(v * f for v, f in zip(supplier, factors))
+    supplier_at_public = sum(v * f for v, f in zip(supplier, factors, strict=True))
     zero = [0.0]
     return {
         "public_npv": public_npv,
@@ -140,7 +140,7 @@ def plain_appraisal(body: dict[str, Any]) -> dict[str, Any]:
         "supplier_discounted_payback": _payback(supplier_discounted),
         "supplier_peak_funding": max(0.0, -min(supplier_cum)),
         "whole_life_margin": (sum(revenue) - sum(opex) - investment) / sum(revenue),
-        "annual_margins": [(r - c) / r for r, c in zip(revenue, opex)],
+        "annual_margins": [(r - c) / r for r, c in zip(revenue, opex, strict=True)],
         "individual_delivery_cost": individual,
         "partnership_cost": consumed,
         "support_ratio": individual / consumed,
@@ -151,11 +151,11 @@ def plain_appraisal(body: dict[str, Any]) -> dict[str, Any]:
             ("year", "discount_factor", "baseline", "payment", "retained", "upfront",
              "public_net", "public_cumulative", "public_discounted", "supplier_revenue",
              "supplier_opex", "supplier_investment", "supplier_net", "supplier_cumulative",
-             "supplier_discount_factor", "supplier_discounted"), row)) for row in zip(
+             "supplier_discount_factor", "supplier_discounted"), row, strict=True)) for row in zip(
             range(n + 1), factors, zero + baseline, zero + payment, zero + retained,
             [upfront] + [0.0] * n, public, public_cum, public_discounted, zero + revenue,
             zero + opex, [investment] + [0.0] * n, supplier, supplier_cum, supplier_factors,
-            supplier_discounted)],
+            supplier_discounted, strict=True)],
     }
 
 

@@ -39,11 +39,12 @@ are rejected, so a misspelt field is never silently ignored. Problem types:
 | `https://svcalc.example/problems/unsupported-media-type` | 415 | the body is not `application/json` or `text/plain` |
 | `https://svcalc.example/problems/internal-error` | 500 | a fault in svcalc (logged; never a stack trace) |
 | `about:blank` | 404, 405, 413 | plain HTTP errors; `title` is the reason phrase |
-| `https://svcalc.example/problems/compute-budget-exceeded` | 503 | the request computed longer than the server's per-request budget (a valid but too costly request: send a smaller one) |
+| `https://svcalc.example/problems/compute-budget-exceeded` | 503 | computing took longer than the server's budget; send a smaller request |
 
-Each operation lists every status it can answer. 404 (no such path) and 405 (a method the path
-does not have) answer requests that match no operation, so they are documented here rather than
-under an operation; a 405 carries an `Allow` header naming the methods the path does have.
+Each operation lists every status its input can cause. 404 (no such path) and 405 (a method the
+path does not have) answer requests that match no operation, and 503 answers any request the
+server stopped for its compute budget, so these are documented here rather than under each
+operation; a 405 carries an `Allow` header naming the methods the path does have.
 """
 
 from __future__ import annotations
