@@ -270,15 +270,11 @@ def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> list[CashFlowRow]
                         sup, np.cumsum(sup), f.supplier_factors, sup * f.supplier_factors))
     (public_factors, public_flow, public_cum, public_disc, supplier_flow, supplier_cum,
      supplier_factors, supplier_disc) = by_year.tolist()
-    return [
-        CashFlowRow(*row)
-        for row in zip(
-            range(n + 1), public_factors, baseline, payment, retained, public_upfront,
-            public_flow, public_cum, public_disc, revenue, opex, supplier_investment,
-            supplier_flow, supplier_cum, supplier_factors, supplier_disc, baseline_contact,
-            public_contact, supplier_contact, strict=True,
-        )
-    ]
+    rows = zip(range(n + 1), public_factors, baseline, payment, retained, public_upfront,
+               public_flow, public_cum, public_disc, revenue, opex, supplier_investment,
+               supplier_flow, supplier_cum, supplier_factors, supplier_disc, baseline_contact,
+               public_contact, supplier_contact, strict=True)
+    return list(map(CashFlowRow._make, rows))
 
 
 def appraise(proposal: Proposal) -> Appraisal:

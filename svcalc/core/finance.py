@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -52,8 +53,10 @@ _POWERS.flags.writeable = False
 _GRID_LIST: list[float] = _GRID.tolist()
 
 
+@cache
 def stpr_discount_factors(n_years: int) -> np.ndarray:
-    """Green Book STPR discount factors for years 0..n_years.
+    """Green Book STPR discount factors for years 0..n_years (cached and read-only: every
+    appraisal of the same term shares one array).
 
     ``DF_t = prod_{y=1..t} 1/(1+r_y)`` with ``r_y`` the rate of the schedule band containing
     year y (3.5% for years 0-30, 3.0% for 31-75, ...).
@@ -66,6 +69,7 @@ def stpr_discount_factors(n_years: int) -> np.ndarray:
     factors = np.empty(n_years + 1)
     factors[0] = 1.0
     np.cumprod(1.0 / (1.0 + rates[1:]), out=factors[1:])
+    factors.flags.writeable = False
     return factors
 
 
