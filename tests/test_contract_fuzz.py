@@ -82,6 +82,33 @@ def consistent(operation: Any, body: Any) -> Any:
     return body
 
 
+def consistent_query(operation: Any, query: dict[str, Any]) -> dict[str, Any]:
+    """``query`` with the cross-field rules the spec states in words applied: a comma-separated
+    per-year list (``x-length-equals: term_years``) of the wrong length becomes its first value
+    (one number applies to every year), a nominal price basis gets an inflation rate, and
+    format=text names one figure."""
+    params = {p["name"]: p.get("schema", {})
+              for p in operation.definition.raw.get("parameters", []) if p.get("in") == "query"}
+    term = query.get("term_years")
+    size = term if isinstance(term, int) and not isinstance(term, bool) and 1 <= term <= 60 \
+        else None
+    fixed = dict(query)
+    for name, value in query.items():
+        schema = params.get(name, {})
+        if schema.get("x-length-equals") != "term_years" or not isinstance(value, str):
+            continue
+        items = value.split(",")
+        if len(items) > 1 and len(items) != size:
+            fixed[name] = items[0]
+    if query.get("price_basis") == "nominal" and "inflation" not in query \
+            and "inflation" in params:
+        fixed["inflation"] = 0.02
+    # format=text is one bare value, so it needs a field naming one figure (not a block).
+    if query.get("format") == "text" and "example" in params.get("field", {}):
+        fixed["field"] = params["field"]["example"]
+    return fixed
+
+
 def _consistent_channels(block: dict[str, Any]) -> dict[str, Any]:
     """Each channel once; share_now and share_target each summing to 1 (stated in words)."""
     channels = block.get("channels")
@@ -124,6 +151,8 @@ def _consistent_outcomes(block: dict[str, Any]) -> dict[str, Any]:
 def test_every_operation_honours_the_contract(case):
     if isinstance(case.body, dict):
         case.body = consistent(case.operation, case.body)
+    if isinstance(case.query, dict):
+        case.query = consistent_query(case.operation, case.query)
     case.call_and_validate()
 
 

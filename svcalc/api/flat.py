@@ -97,7 +97,7 @@ class NumberList(fields.Field):
 
     def __init__(self, *, minimum: float, maximum: float, max_items: int, min_items: int = 1,
                  scalar_if_one: bool = False, description: str, example: str, unit: str,
-                 **kwargs: Any) -> None:
+                 length_equals: str | None = None, **kwargs: Any) -> None:
         pattern, max_length = list_pattern(minimum, maximum, max_items)
         self._re = re.compile(pattern)
         self._item = fields.Float(allow_nan=False, validate=validate.Range(minimum, maximum))
@@ -105,6 +105,9 @@ class NumberList(fields.Field):
         self._scalar_if_one = scalar_if_one
         metadata = {"type": "string", "pattern": pattern, "maxLength": max_length,
                     "description": description, "example": example, "x-unit": unit}
+        if length_equals:
+            # The cross-field rule, machine-readable (as the JSON bodies' per-year lists say it).
+            metadata["x-length-equals"] = length_equals
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
@@ -153,7 +156,8 @@ def _flat_field(field: fields.Field, required: bool, dotted: str) -> fields.Fiel
                           scalar_if_one=True, required=required, data_key=dotted,
                           description=meta.get("description", "") + " In a query string, a "
                           "list is comma-separated: 100,110,120.",
-                          example=str(meta.get("example")), unit=meta.get("x-unit", ""))
+                          example=str(meta.get("example")), unit=meta.get("x-unit", ""),
+                          length_equals="term_years")
     if isinstance(field, fields.Integer):
         return fields.Integer(validate=field.validators, **common)
     if isinstance(field, fields.Float):
@@ -171,6 +175,19 @@ def _flat_field(field: fields.Field, required: bool, dotted: str) -> fields.Fiel
     return None
 
 
+def _has_flat_form(schema: Schema) -> bool:
+    """Every required field of ``schema`` can be given as a query parameter."""
+    for field in schema.fields.values():
+        if not field.required:
+            continue
+        if isinstance(field, fields.Nested) and not field.many:
+            if not _has_flat_form(field.schema):
+                return False
+        elif _flat_field(field, True, "") is None:
+            return False
+    return True
+
+
 def flat_fields(schema: Schema, prefix: tuple[str, ...] = (),
                 required: bool = True) -> dict[str, fields.Field]:
     """Attribute name -> query field for every scalar leaf of ``schema`` (recursively)."""
@@ -179,6 +196,11 @@ def flat_fields(schema: Schema, prefix: tuple[str, ...] = (),
         path = (*prefix, field.data_key or name)
         needed = required and field.required
         if isinstance(field, fields.Nested) and not field.many:
+            # A block that needs a list of objects (channel_shift.channels,
+            # social_value.outcomes) has no flat form at all: offering its scalar fields alone
+            # would only invite requests that must fail.
+            if not _has_flat_form(field.schema):
+                continue
             out.update(flat_fields(field.schema, path, needed))
             continue
         flat = _flat_field(field, needed, ".".join(path))

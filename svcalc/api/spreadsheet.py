@@ -18,7 +18,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from svcalc import core
-from svcalc.api import flat
+from svcalc.api import examples, flat
 from svcalc.api.problems import PROBLEM_BASE, PROBLEM_TYPES, flatten
 from svcalc.api.schemas import (
     MONEY_MAX,
@@ -230,7 +230,8 @@ class ItemProblemSchema(Schema):
                                                        PROBLEM_BASE + "validation-error"))
     title = fields.String(required=True, metadata=_meta("Summary.", "Request is not valid"))
     status = fields.Integer(required=True, metadata=_meta("HTTP status this item would have "
-                                                          "had on its own.", 422))
+                                                          "had on its own.", 422,
+                                                          "HTTP status code"))
     detail = fields.String(required=True, metadata=_meta("What went wrong.",
                                                          "1 field is invalid."))
     instance = fields.String(required=True, metadata=_meta("The request path.",
@@ -238,7 +239,8 @@ class ItemProblemSchema(Schema):
     errors = fields.List(fields.Dict(), required=True, metadata={
         "description": "Every invalid field: {pointer, detail}, pointers into the batch body.",
         "items": {"$ref": "#/components/schemas/ProblemError"}})
-    index = fields.Integer(required=True, metadata=_meta("The operation's index.", 3))
+    index = fields.Integer(required=True, metadata=_meta("The operation's index.", 3,
+                                                         "position in operations (0-based)"))
 
 
 class SheetBatchResultSchema(Schema):
@@ -325,151 +327,21 @@ def _render(fig: dict[str, Any], root: dict[str, Any], fmt: str) -> Any:
               errors=[{"pointer": "#/query/field", "detail": str(exc)}])
 
 
-_ALT_FORMATS = {
-    "text/plain": ({"type": "string", "maxLength": 32767,
-                    "description": "format=text: one bare value (#N/A when it does not exist)."},
-                   "7266605.32"),
-    "text/csv": ({"type": "string", "description": "format=csv: field,value,reason rows "
-                  "(header row first, CRLF)."}, "field,value,reason\r\npublic.npv,7266605.32,\r\n"),
-    "application/xml": ({"type": "string", "description": "format=xml: <result field=...> with "
-                         "one <value name=...> per figure."},
-                        '<result field="public.npv"><value name="public.npv">7266605.32</value>'
-                        "</result>"),
-}
+# --------------------------------------------------------------------------- answers
 
 
-def _document_formats(func: Any, table: bool = False) -> Any:
-    """Declare the text/csv/xml alternatives of a 200 (tables: csv and xml)."""
-    for media_type, (schema, example) in _ALT_FORMATS.items():
-        if table and media_type == "text/plain":
-            continue
-        if table:
-            schema = {"type": "string", "description": {
-                "text/csv": "format=csv: a header row of column names, then one row per year.",
-                "application/xml": "format=xml: <table><row><year>0</year>...</row></table>.",
-            }[media_type]}
-            example = None
-        func = bp.alt_response(200, schema=schema, content_type=media_type, success=True,
-                               example=example, description="OK")(func)
-    return func
+def _answer_appraisal(query: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(figure, whole appraisal) for flat query parameters; _ItemError on bad input."""
+    root = _appraise(_proposal_from_flat(query, "#/query"), "#/query")
+    return _figure(root, query.get("field", ""), "#/query/field"), root
 
 
-def _document_table_formats(func: Any) -> Any:
-    return _document_formats(func, table=True)
-
-
-def _document_body_errors(func: Any) -> Any:
-    """Declare the problem+json answers of an operation that reads a JSON body."""
-    for status in (400, 413, 415):
-        func = bp.alt_response(status, response=HTTPStatus(status).name)(func)
-    return func
-
-
-# --------------------------------------------------------------------------- endpoints
-
-
-@bp.get("/appraisal")
-@bp.arguments(AppraisalFigureQuerySchema, location="query", unknown=RAISE)
-@bp.response(200, FigureSchema)
-@_document_formats
-def get_appraisal_figure(query: dict[str, Any]) -> Any:
-    """Get one figure of an appraisal from flat parameters
-
-    The proposal is given as query parameters named by their dotted path in the proposal
-    (term_years=10&public.baseline_annual_cost=10000000&public.annual_payment=8600000&...). A
-    per-year figure is one number (every year) or a comma-separated list with one value per
-    contract year. Lists of objects (e.g. social-value outcomes) have no flat form: POST the
-    proposal to /v1/appraisals instead. field names the figure (public.npv); format=text returns
-    it bare for WEBSERVICE (=NUMBERVALUE(WEBSERVICE(url),".")), and #N/A (status 200) when the
-    figure does not exist for this proposal: format=json gives the reason. Query errors are 422
-    problem details with pointers #/query/<name>.
-    """
-    try:
-        proposal = _proposal_from_flat(query, "#/query")
-        root = _appraise(proposal, "#/query")
-        fig = _figure(root, query.get("field", ""), "#/query/field")
-    except _ItemError as exc:
-        return _abort(exc)
-    return _render(fig, root, query["format"])
-
-
-@bp.get("/series")
-@bp.arguments(SeriesQuerySchema, location="query", unknown=RAISE)
-@bp.response(200, FigureSchema)
-@_document_formats
-def get_series_figure(query: dict[str, Any]) -> Any:
-    """Get the NPV, IRR or payback of a list of cash flows
-
-    values are the cash flows, year 0 first (year 0 is not discounted: Excel's
-    =B1+NPV(rate,B2:B11) is the same NPV). With rate, a flat rate; without, the HM Treasury Green
-    Book STPR schedule (3.5% for years 0-30, then declining). field picks npv, irr,
-    payback_years or discounted_payback_years; format=text returns it bare, #N/A when it does
-    not exist (an IRR with no sign change).
-    """
+def _answer_series(query: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     root = SeriesFiguresSchema().dump(evaluate(query["values"], query.get("rate")))
-    try:
-        fig = _figure(root, query.get("field", ""), "#/query/field")
-    except _ItemError as exc:
-        return _abort(exc)
-    return _render(fig, root, query["format"])
+    return _figure(root, query.get("field", ""), "#/query/field"), root
 
 
-@bp.get("/cash-flows")
-@bp.arguments(CashFlowQuerySchema, location="query", unknown=RAISE)
-@bp.response(200, TableSchema)
-@_document_table_formats
-def get_cash_flows(query: dict[str, Any]) -> Any:
-    """Get the cash-flow table of an appraisal from flat parameters
-
-    The same flat parameters as /v1/sheets/appraisal; the answer is the year-by-year cash-flow
-    table (years 0..term_years, one column per CashFlowRow field). format=csv gives a header row
-    and one row per year for Google IMPORTDATA and Power Query; format=xml one <row> per year.
-    """
-    try:
-        root = _appraise(_proposal_from_flat(query, "#/query"), "#/query")
-    except _ItemError as exc:
-        return _abort(exc)
-    return flat.render_table(*_table(root), query["format"])
-
-
-@bp.post("/cash-flows")
-@bp.arguments(ProposalSchema)
-@bp.arguments(TableFormatQuerySchema, location="query", unknown=RAISE)
-@bp.response(200, TableSchema)
-@_document_table_formats
-@_document_body_errors
-def post_cash_flows(proposal: core.Proposal, query: dict[str, Any]) -> Any:
-    """Get the cash-flow table of a full proposal
-
-    The body is a proposal as for POST /v1/appraisals (application/json, or text/plain carrying
-    JSON for add-ins that may only send simple requests); format=csv|xml|json in the query.
-    """
-    try:
-        root = _appraise(proposal, None)
-    except _ItemError as exc:
-        return _abort(exc)
-    return flat.render_table(*_table(root), query["format"])
-
-
-
-
-@bp.post("/batch")
-@bp.arguments(SheetBatchSchema, example={"operations": [
-    {"operation": "series", "values": [-1000, 300, 400, 500], "rate": 0.05, "field": "npv"},
-    {"operation": "appraisal", "field": "public.npv", "params": {
-        "term_years": 10, "public.baseline_annual_cost": 10000000,
-        "public.annual_payment": 8600000, "supplier.annual_operating_cost": 8000000}}]})
-@bp.response(200, SheetBatchResultSchema)
-@_document_body_errors
-def create_sheet_batch(body: dict[str, Any]) -> dict[str, Any]:
-    """Answer many spreadsheet operations in one request
-
-    The Excel add-in sends every cell that recalculates in one request (POST with Content-Type
-    text/plain carrying JSON is accepted, so no CORS preflight is needed). Results come back in
-    the order of the operations. An operation that cannot be answered gets problem details with
-    its index and pointers into this body (#/operations/3/params/public.annual_payment); the
-    others are answered. Identical proposals in one batch are appraised once.
-    """
+def _batch(body: dict[str, Any]) -> dict[str, Any]:
     cache: dict[str, dict[str, Any]] = {}
     results = []
     for index, item in enumerate(body["operations"]):
@@ -543,6 +415,184 @@ def _item_problem(index: int, error: _ItemError) -> dict[str, Any]:
         "errors": error.errors,
         "index": index,
     }
+
+
+# --------------------------------------------------------------------------- documented examples
+# Computed from the documented request examples, so the spec shows what the server answers
+# (tests/test_contract.py replays each one).
+
+
+def _query_example(schema: type[Schema]) -> dict[str, Any]:
+    """The documented query: every parameter's example, as the spec lists them."""
+    return {field.data_key or name: field.metadata["example"]
+            for name, field in schema().fields.items() if "example" in field.metadata}
+
+
+def _body(response: Any) -> Any:
+    return response if isinstance(response, dict) else response.get_data(as_text=True)
+
+
+def _figure_examples(answer: Any, schema: type[Schema]) -> dict[str, Any]:
+    fig, root = answer(schema().load(_query_example(schema)))
+    return {"application/json": FigureSchema().dump(fig),
+            **{media: _body(flat.render_figure(fig, root, fmt))
+               for fmt, media in (("text", "text/plain"), ("csv", "text/csv"),
+                                  ("xml", "application/xml"))}}
+
+
+def _table_examples(root: dict[str, Any]) -> dict[str, Any]:
+    columns, rows = _table(root)
+    return {media: _body(flat.render_table(columns, rows, fmt))
+            for fmt, media in (("json", "application/json"), ("csv", "text/csv"),
+                               ("xml", "application/xml"))}
+
+
+_BATCH_EXAMPLE = {"operations": [
+    {"operation": "series", "values": [-1000, 300, 400, 500], "rate": 0.05, "field": "npv"},
+    {"operation": "appraisal", "field": "public.npv", "params": {
+        "term_years": 10, "public.baseline_annual_cost": 10000000,
+        "public.annual_payment": 8600000, "supplier.annual_operating_cost": 8000000}}]}
+
+EXAMPLES = {
+    "appraisal": _figure_examples(_answer_appraisal, AppraisalFigureQuerySchema),
+    "series": _figure_examples(_answer_series, SeriesQuerySchema),
+    "cash_flows_get": _table_examples(_appraise(_proposal_from_flat(
+        CashFlowQuerySchema().load(_query_example(CashFlowQuerySchema)), "#/query"), "#/query")),
+    "cash_flows_post": _table_examples(_appraise(ProposalSchema().load(examples.PROPOSAL),
+                                                 None)),
+    "batch": _batch(_BATCH_EXAMPLE),
+}
+
+_ALT_SCHEMAS = {
+    "text/plain": {"type": "string", "maxLength": 32767,
+                   "description": "format=text: one bare value (#N/A when it does not exist)."},
+    "text/csv": {"type": "string", "description": "format=csv: field,value,reason rows "
+                 "(header row first, CRLF)."},
+    "application/xml": {"type": "string", "description": "format=xml: <result field=...> with "
+                        "one <value name=...> per figure."},
+}
+_TABLE_SCHEMAS = {
+    "text/csv": {"type": "string", "description": "format=csv: a header row of column names, "
+                 "then one row per year."},
+    "application/xml": {"type": "string", "description": "format=xml: "
+                        "<table><row><year>0</year>...</row></table>."},
+}
+
+
+def _document_formats(key: str, table: bool = False) -> Any:
+    """Declare the text/csv/xml alternatives of a 200, each with its computed example."""
+    def decorate(func: Any) -> Any:
+        for media_type, schema in (_TABLE_SCHEMAS if table else _ALT_SCHEMAS).items():
+            func = bp.alt_response(200, schema=schema, content_type=media_type, success=True,
+                                   example=EXAMPLES[key][media_type], description="OK")(func)
+        return func
+    return decorate
+
+
+def _document_body_errors(func: Any) -> Any:
+    """Declare the problem+json answers of an operation that reads a JSON body."""
+    for status in (400, 413, 415):
+        func = bp.alt_response(status, response=HTTPStatus(status).name)(func)
+    return func
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+@bp.get("/appraisal")
+@bp.arguments(AppraisalFigureQuerySchema, location="query", unknown=RAISE)
+@bp.response(200, FigureSchema, example=EXAMPLES["appraisal"]["application/json"])
+@_document_formats("appraisal")
+def get_appraisal_figure(query: dict[str, Any]) -> Any:
+    """Get one figure of an appraisal from flat parameters
+
+    The proposal is given as query parameters named by their dotted path in the proposal
+    (term_years=10&public.baseline_annual_cost=10000000&public.annual_payment=8600000&...). A
+    per-year figure is one number (every year) or a comma-separated list with one value per
+    contract year. Blocks that need lists of objects (channel_shift, social_value) have no flat
+    form: POST the proposal to /v1/appraisals instead. field names the figure (public.npv);
+    format=text returns it bare for WEBSERVICE (=NUMBERVALUE(WEBSERVICE(url),".")), and #N/A
+    (status 200) when the figure does not exist for this proposal: format=json gives the reason.
+    Query errors are 422 problem details with pointers #/query/<name>.
+    """
+    try:
+        fig, root = _answer_appraisal(query)
+    except _ItemError as exc:
+        return _abort(exc)
+    return _render(fig, root, query["format"])
+
+
+@bp.get("/series")
+@bp.arguments(SeriesQuerySchema, location="query", unknown=RAISE)
+@bp.response(200, FigureSchema, example=EXAMPLES["series"]["application/json"])
+@_document_formats("series")
+def get_series_figure(query: dict[str, Any]) -> Any:
+    """Get the NPV, IRR or payback of a list of cash flows
+
+    values are the cash flows, year 0 first (year 0 is not discounted: Excel's
+    =B1+NPV(rate,B2:B11) is the same NPV). With rate, a flat rate; without, the HM Treasury Green
+    Book STPR schedule (3.5% for years 0-30, then declining). field picks npv, irr,
+    payback_years or discounted_payback_years; format=text returns it bare, #N/A when it does
+    not exist (an IRR with no sign change).
+    """
+    try:
+        fig, root = _answer_series(query)
+    except _ItemError as exc:
+        return _abort(exc)
+    return _render(fig, root, query["format"])
+
+
+@bp.get("/cash-flows")
+@bp.arguments(CashFlowQuerySchema, location="query", unknown=RAISE)
+@bp.response(200, TableSchema, example=EXAMPLES["cash_flows_get"]["application/json"])
+@_document_formats("cash_flows_get", table=True)
+def get_cash_flows(query: dict[str, Any]) -> Any:
+    """Get the cash-flow table of an appraisal from flat parameters
+
+    The same flat parameters as /v1/sheets/appraisal; the answer is the year-by-year cash-flow
+    table (years 0..term_years, one column per CashFlowRow field). format=csv gives a header row
+    and one row per year for Google IMPORTDATA and Power Query; format=xml one <row> per year.
+    """
+    try:
+        root = _appraise(_proposal_from_flat(query, "#/query"), "#/query")
+    except _ItemError as exc:
+        return _abort(exc)
+    return flat.render_table(*_table(root), query["format"])
+
+
+@bp.post("/cash-flows")
+@bp.arguments(ProposalSchema, example=examples.PROPOSAL)
+@bp.arguments(TableFormatQuerySchema, location="query", unknown=RAISE)
+@bp.response(200, TableSchema, example=EXAMPLES["cash_flows_post"]["application/json"])
+@_document_formats("cash_flows_post", table=True)
+@_document_body_errors
+def post_cash_flows(proposal: core.Proposal, query: dict[str, Any]) -> Any:
+    """Get the cash-flow table of a full proposal
+
+    The body is a proposal as for POST /v1/appraisals (application/json, or text/plain carrying
+    JSON for add-ins that may only send simple requests); format=csv|xml|json in the query.
+    """
+    try:
+        root = _appraise(proposal, None)
+    except _ItemError as exc:
+        return _abort(exc)
+    return flat.render_table(*_table(root), query["format"])
+
+
+@bp.post("/batch")
+@bp.arguments(SheetBatchSchema, example=_BATCH_EXAMPLE)
+@bp.response(200, SheetBatchResultSchema, example=EXAMPLES["batch"])
+@_document_body_errors
+def create_sheet_batch(body: dict[str, Any]) -> dict[str, Any]:
+    """Answer many spreadsheet operations in one request
+
+    The Excel add-in sends every cell that recalculates in one request (POST with Content-Type
+    text/plain carrying JSON is accepted, so no CORS preflight is needed). Results come back in
+    the order of the operations. An operation that cannot be answered gets problem details with
+    its index and pointers into this body (#/operations/3/params/public.annual_payment); the
+    others are answered. Identical proposals in one batch are appraised once.
+    """
+    return _batch(body)
 
 
 def register(api: Any) -> None:
