@@ -19,4 +19,8 @@ DEFAULTS: dict[str, object] = {
     "PROPAGATE_EXCEPTIONS": False,
     # Origins allowed to call from a browser/add-in: "*", a comma-separated list, or "" (none).
     "CORS_ORIGINS": "*",
+    # POST /v1/appraisals/batch: most proposals in one batch (more is a 422 at #/proposals).
+    "MAX_BATCH_SIZE": 1_000,
+    # Most Monte Carlo scenarios one appraisal may ask for (more is a 422 at the field).
+    "MAX_SIMULATION_ITERATIONS": 100_000,
 }
