@@ -50,24 +50,31 @@ _APPRAISAL = AppraisalSchema()
 # --------------------------------------------------------------------------- schemas
 
 
-class _ItemsAsGiven(fields.List):
-    """A list documented as a list of proposals, but handed to the view as given (JSON values),
-    so that each item is validated on its own and one bad item cannot fail the batch."""
+class _ItemsAsGiven(fields.Field):
+    """A list of JSON values handed to the view as given, so that each item is validated on its
+    own and one bad item cannot fail the batch. Documented as proposals (``anyOf`` Proposal or
+    any value: whatever an item is, it is answered in its place)."""
+
+    default_error_messages = {"invalid": "Not a valid list.",
+                              "length": f"Give between 1 and {MAX_BATCH:,} proposals."}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[Any]:
         if not isinstance(value, list):
             raise self.make_error("invalid")
+        if not 1 <= len(value) <= MAX_BATCH:
+            raise self.make_error("length")
         return value
 
 
 class BatchRequestSchema(Schema):
     """A batch of proposals, appraised independently, answered in order."""
 
-    proposals = _ItemsAsGiven(
-        fields.Nested(ProposalSchema), required=True, validate=validate.Length(1, MAX_BATCH),
-        metadata={"description": f"1 to {MAX_BATCH:,} proposals (the server's MAX_BATCH_SIZE "
-                                 "may be lower; more is a 422 at #/proposals). Each is validated "
-                                 "on its own: an invalid one gets problem details in its place."})
+    proposals = _ItemsAsGiven(required=True, metadata={
+        "description": f"1 to {MAX_BATCH:,} proposals (the server's MAX_BATCH_SIZE may be lower; "
+                       "more is a 422 at #/proposals). Each is validated on its own: an item "
+                       "that is not a valid Proposal gets problem details in its place.",
+        "type": "array", "minItems": 1, "maxItems": MAX_BATCH,
+        "items": {"anyOf": [{"$ref": "#/components/schemas/Proposal"}, {}]}})
 
 
 class BatchItemProblemSchema(Schema):

@@ -427,7 +427,8 @@ class InputRangeSchema(Schema):
     """The spread of one key input, as relative changes of its stated value."""
 
     low = Number(minimum=-1.0, maximum=10.0, required=True, metadata=_meta(
-        "Lowest relative change (-1 = the input removed). For normal: the 10th percentile.",
+        "One end of the range, as a relative change (-1 = the input removed); the lower end is "
+        "low whichever order they come in. For normal: the 10th percentile.",
         -0.1, UNIT_CHANGE))
     high = Number(minimum=-1.0, maximum=10.0, required=True, metadata=_meta(
         "Highest relative change (10 = +1,000%). For normal: the 90th percentile. Equal to low "
@@ -438,14 +439,11 @@ class InputRangeSchema(Schema):
                        "range), uniform, or normal (low and high are its P10 and P90).",
                        "triangular"))
 
-    @validates_schema
-    def _check_order(self, data: dict[str, Any], **_: Any) -> None:
-        if "low" in data and "high" in data and data["low"] > data["high"]:
-            raise ValidationError("Must not exceed high.", "low")
-
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> model.InputRange:
-        return model.InputRange(**data)
+        # The two ends may come in either order (a spreadsheet row is not always sorted).
+        low, high = sorted((data["low"], data["high"]))
+        return model.InputRange(low, high, data["distribution"])
 
 
 class SimulationRangesSchema(Schema):
