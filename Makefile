@@ -51,3 +51,9 @@ sheets-deps: addin/node_modules/.installed
 addin/node_modules/.installed: addin/package.json addin/package-lock.json
 	@if command -v npm >/dev/null; then cd addin && npm ci --no-audit --no-fund --loglevel=error \
 	  && touch node_modules/.installed; else echo "npm missing: the add-in tests will skip"; fi
+
+# Portal benchmarks (issue 7): batch vs single calls, Monte Carlo vs its RNG cost and an npf loop.
+# Results are ratios measured in one run; bench/PORTAL_RESULTS.md records them.
+.PHONY: bench-portal
+bench-portal: install
+	$(BIN)/python bench/portal.py

@@ -98,7 +98,13 @@ def npvs(f: Flows, public: np.ndarray, supplier: np.ndarray,
 
 def _distribution(values: np.ndarray, bins: int) -> NpvDistribution:
     p10, p50, p90 = np.percentile(values, (10.0, 50.0, 90.0)).tolist()
-    counts, edges = np.histogram(values, bins=bins)
+    try:
+        counts, edges = np.histogram(values, bins=bins)
+    except ValueError:
+        # A range too narrow to split into finite bins (all NPVs equal to a denormal): centre
+        # one unit-wide span on the values instead.
+        lo, hi = float(values.min()), float(values.max())
+        counts, edges = np.histogram(values, bins=np.linspace(lo - 0.5, hi + 0.5, bins + 1))
     return NpvDistribution(
         p10=p10, p50=p50, p90=p90, mean=float(values.mean()),
         probability_negative=float(np.count_nonzero(values < 0.0)) / values.size,
