@@ -7,9 +7,10 @@ each as a relative change ``x`` of its stated value, drawn independently per sce
 * ``upfront_costs`` scales the public upfront costs (year 0) by ``1 + x``;
 * ``supplier_operating_cost`` adds ``x`` times the stated operating cost to the supplier's costs.
 
-Scenario ``i`` is one row of an ``iterations x (term + 1)`` matrix of net flows per side; both
-NPVs are one matrix-vector product with that side's discount factors (Green Book STPR or flat
-public rate; the supplier's cost of capital), so the whole run is a handful of array operations.
+Scenario ``i`` is one row of an ``iterations x inputs`` matrix of draws; as every input scales a
+fixed flow vector, both NPVs are one matrix-vector product of that matrix with the inputs'
+discounted flows (Green Book STPR or the flat public rate; the supplier's cost of capital), so
+the whole run is a handful of array operations (:func:`npvs`).
 
 Default ranges (when the request gives none for an input) come from the optimism-bias uplifts of
 the risk-adjusted view (:func:`svcalc.core.risk.assumptions`, Green Book supplementary guidance:
@@ -46,8 +47,6 @@ __all__ = ["default_ranges", "draw", "npvs", "simulate", "summarise"]
 
 #: z of the 90th percentile of the standard normal: a normal range's low/high are its P10/P90.
 Z90 = 1.2815515655446004
-#: Rows per block: bounds the memory of a 100,000-scenario, 60-year run to a few MB per block.
-BLOCK = 25_000
 
 
 def default_ranges(assumptions: RiskAssumptions, public_upfront: float) -> dict[str, InputRange]:
@@ -79,20 +78,21 @@ def npvs(f: Flows, public: np.ndarray, supplier: np.ndarray,
          x: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Both sides' NPVs for the scenarios ``x`` (input name -> relative changes, one per row).
 
-    ``public`` / ``supplier`` are the stated net flows, years 0..T.
+    ``public`` / ``supplier`` are the stated net flows, years 0..T. Every lever scales a fixed
+    flow vector, so each NPV is affine in the draws: ``NPV_i = NPV_0 + sum_k x_ik g_k`` with
+    ``g_k`` the discounted value of the flows lever ``k`` scales (the same slopes as the switching
+    values). The ``iterations x inputs`` draw matrix times ``g`` is one matrix-vector product per
+    side, exactly equal to discounting the ``iterations x years`` matrix of flows (bench/portal.py
+    checks it against a per-scenario numpy-financial loop) at a fraction of the cost.
     """
+    pdf, sdf = f.public_factors, f.supplier_factors
     opex = np.concatenate(((0.0,), f.supplier_opex))
-    n = x["public_saving"].size
-    pub_npv = np.empty(n)
-    sup_npv = np.empty(n)
-    for start in range(0, n, BLOCK):
-        rows = slice(start, min(start + BLOCK, n))
-        # iterations x years: every year's public saving scaled, year 0 (upfront) by its own draw.
-        p = np.multiply.outer(1.0 + x["public_saving"][rows], public)
-        p[:, 0] = public[0] * (1.0 + x["upfront_costs"][rows])
-        pub_npv[rows] = p @ f.public_factors
-        s = supplier - np.multiply.outer(x["supplier_operating_cost"][rows], opex)
-        sup_npv[rows] = s @ f.supplier_factors
+    saving_pv = float(public[1:] @ pdf[1:])
+    upfront_pv = float(public[0] * pdf[0])
+    draws = np.column_stack((x["public_saving"], x["upfront_costs"],
+                             x["supplier_operating_cost"]))
+    pub_npv = float(public @ pdf) + draws @ np.array([saving_pv, upfront_pv, 0.0])
+    sup_npv = float(supplier @ sdf) + draws @ np.array([0.0, 0.0, -float(opex @ sdf)])
     return pub_npv, sup_npv
 
 
