@@ -50,7 +50,7 @@ def test_full_proposal_is_appraised(client, full):
     body = r.json
     # DESIGN.md section 9 order.
     assert list(body) == ["name", "method", "verdict", "public", "supplier", "partnership",
-                          "social_value", "channel_shift", "risk", "sensitivity", "flags",
+                          "social_value", "channel_shift", "risk", "sensitivity", "simulation", "flags",
                           "cash_flows"]
     cs = body["channel_shift"]
     assert cs["years"][0]["cost_shifted"] == pytest.approx(3_518_166.67)
