@@ -218,3 +218,17 @@ def test_portal_bench_runs_and_agrees_in_quick_mode():
     results = module.main(["--quick"])
     assert results["batch"]["proposals"] == 5
     assert results["monte_carlo"]["iterations"] == 500
+
+
+def test_denormal_contract_value_gives_a_null_share_not_infinity(client):
+    # Found by fuzzing /v1/comparisons: social value 1 a year against payments of 2e-313 made
+    # share_of_contract_value overflow to Infinity (a 500). It is null with a reason now.
+    body = {"term_years": 1, "supplier": {"annual_operating_cost": 0.0},
+            "public": {"annual_payment": 2.2250738585e-313, "baseline_annual_cost": 0.0},
+            "social_value": {"outcomes": [{"unit_value": 1.0, "duration_years": 1, "name": "x",
+                                           "evidence_grade": 1, "quantity": 1.0,
+                                           "source": "test"}]}}
+    response = client.post("/v1/appraisals", json=body)
+    assert response.status_code == 200
+    assert response.json["social_value"]["share_of_contract_value"] is None
+    assert "share_of_contract_value" in response.json["social_value"]["notes"]
