@@ -66,3 +66,8 @@ bench: install bench-tools
 # 60 s of mixed valid/invalid load at concurrency 16 on 127.0.0.1, one worker killed mid-run.
 soak: install
 	$(BIN)/python -m bench.soak --duration 60 --concurrency 16
+# Portal benchmarks (issue 7): batch vs single calls, Monte Carlo vs its RNG cost and an npf loop.
+# Results are ratios measured in one run; bench/PORTAL_RESULTS.md records them.
+.PHONY: bench-portal
+bench-portal: install
+	$(BIN)/python bench/portal.py

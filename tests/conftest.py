@@ -25,3 +25,7 @@ def client(app):
 def proposal() -> dict[str, Any]:
     """A fresh deep copy of the documented worked example, safe to modify."""
     return copy.deepcopy(examples.PROPOSAL)
+
+
+# Registers the portal operations' schemathesis hook before the contract fuzzing loads the spec.
+from tests import portal_hooks  # noqa: E402,F401

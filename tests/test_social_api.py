@@ -50,8 +50,8 @@ def test_full_proposal_is_appraised(client, full):
     body = r.json
     # DESIGN.md section 9 order.
     assert list(body) == ["name", "method", "verdict", "public", "supplier", "partnership",
-                          "social_value", "channel_shift", "risk", "sensitivity", "flags",
-                          "cash_flows"]
+                          "social_value", "channel_shift", "risk", "sensitivity", "simulation",
+                          "flags", "cash_flows"]
     cs = body["channel_shift"]
     assert cs["years"][0]["cost_shifted"] == pytest.approx(3_518_166.67)
     assert cs["years"][0]["cost_baseline"] == pytest.approx(4_031_000.0)

@@ -107,6 +107,9 @@ def register(app: flask.Flask) -> Api:
     api.register_blueprint(appraisals.bp)
     api.register_blueprint(meta.bp)
     spreadsheet.register(api)
+    from svcalc.api import portal
+
+    portal.register(api)
     cors.register(app)
     app.register_error_handler(ProposalError, handle_proposal_error)
     docs.register(app, api)

@@ -40,4 +40,7 @@ def create_appraisal(proposal: core.Proposal) -> core.Appraisal:
     over_bullish, viable_with_cautions or robust, with the flags that drove it. The body may be sent as application/json or as text/plain
     carrying JSON (for spreadsheet add-ins).
     """
+    from svcalc.api.portal import check_simulation
+
+    check_simulation(proposal)
     return core.appraise(proposal)

@@ -199,7 +199,8 @@ def flat_fields(schema: Schema, prefix: tuple[str, ...] = (),
             # A block that needs a list of objects (channel_shift.channels,
             # social_value.outcomes) has no flat form at all: offering its scalar fields alone
             # would only invite requests that must fail.
-            if not _has_flat_form(field.schema):
+            # A simulation is a whole distribution, not one spreadsheet figure: POST only.
+            if not _has_flat_form(field.schema) or path == ("simulation",):
                 continue
             out.update(flat_fields(field.schema, path, needed))
             continue

@@ -416,6 +416,73 @@ class AcceptabilitySchema(Schema):
         return model.Acceptability(**data)
 
 
+# --------------------------------------------------------------------------- simulation (request)
+
+UNIT_CHANGE = "relative change of the stated value (decimal fraction: -0.1 = 10% lower)"
+MAX_ITERATIONS = 100_000
+MAX_SEED = 2**53 - 1
+
+
+class InputRangeSchema(Schema):
+    """The spread of one key input, as relative changes of its stated value."""
+
+    low = Number(minimum=-1.0, maximum=10.0, required=True, metadata=_meta(
+        "One end of the range, as a relative change (-1 = the input removed); the lower end is "
+        "low whichever order they come in. For normal: the 10th percentile.",
+        -0.1, UNIT_CHANGE))
+    high = Number(minimum=-1.0, maximum=10.0, required=True, metadata=_meta(
+        "Highest relative change (10 = +1,000%). For normal: the 90th percentile. Equal to low "
+        "for a fixed change.", 0.2, UNIT_CHANGE))
+    distribution = fields.String(
+        load_default="triangular", validate=validate.OneOf(model.DISTRIBUTIONS),
+        metadata=_meta("triangular (default; most likely as stated, i.e. 0 clipped into the "
+                       "range), uniform, or normal (low and high are its P10 and P90).",
+                       "triangular"))
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> model.InputRange:
+        # The two ends may come in either order (a spreadsheet row is not always sorted).
+        low, high = sorted((data["low"], data["high"]))
+        return model.InputRange(low, high, data["distribution"])
+
+
+class SimulationRangesSchema(Schema):
+    """Ranges per key input (the switching-value inputs); an input left out gets its default
+    from the optimism-bias uplifts of the risk-adjusted view (see docs/portals.md)."""
+
+    public_saving = fields.Nested(InputRangeSchema, metadata={
+        "description": "The public net saving of every contract year. Default: triangular from "
+                       "minus the outsourcing opex uplift to 0."})
+    upfront_costs = fields.Nested(InputRangeSchema, metadata={
+        "description": "The public upfront costs. Default: triangular from 0 to the risk-adjusted "
+                       "uplift on them."})
+    supplier_operating_cost = fields.Nested(InputRangeSchema, metadata={
+        "description": "The supplier's operating cost. Default: triangular from 0 to the "
+                       "outsourcing opex uplift."})
+
+
+class SimulationRequestSchema(Schema):
+    """Ask for a Monte Carlo simulation of both NPVs over the key inputs (DESIGN.md 4.7)."""
+
+    iterations = fields.Integer(
+        load_default=10_000, strict=True, validate=validate.Range(1, MAX_ITERATIONS),
+        metadata=_meta("Number of scenarios (the server may set a lower cap, "
+                       "MAX_SIMULATION_ITERATIONS). Default 10,000.", 10_000, "scenarios"))
+    seed = fields.Integer(
+        load_default=0, strict=True, validate=validate.Range(0, MAX_SEED),
+        metadata=_meta("Seed of the random-number generator: the same seed gives the same "
+                       "result. Default 0.", 42, "seed"))
+    bins = fields.Integer(
+        load_default=20, strict=True, validate=validate.Range(1, 100),
+        metadata=_meta("Histogram bins per NPV. Default 20.", 20, "bins"))
+    ranges = fields.Nested(SimulationRangesSchema, metadata={
+        "description": "Optional ranges per input; defaults from the optimism-bias bounds."})
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> model.SimulationInput:
+        return model.SimulationInput(**data)
+
+
 #: Per-year fields checked against term_years: (block, field).
 YEARLY_FIELDS = (
     ("public", "baseline_annual_cost"),
@@ -473,6 +540,9 @@ class ProposalSchema(Schema):
     acceptability = fields.Nested(AcceptabilitySchema,
                                   metadata={"description": "Optional: evidence of acceptance "
                                                            "(scored; missing items are named)."})
+    simulation = fields.Nested(SimulationRequestSchema,
+                               metadata={"description": "Optional: a Monte Carlo simulation of "
+                                                        "both NPVs (response: simulation)."})
 
     @validates_schema(skip_on_field_errors=False)
     def _check_consistency(self, data: dict[str, Any], **_: Any) -> None:
@@ -950,6 +1020,63 @@ class FlagSchema(Schema):
                                                          "Carillion ..."))
 
 
+# --------------------------------------------------------------------------- simulation (response)
+
+
+class InputRangeOutSchema(Schema):
+    """The range used for one input."""
+
+    low = fields.Float(required=True, metadata=_meta("Lowest relative change.", 0.0, UNIT_CHANGE))
+    high = fields.Float(required=True, metadata=_meta("Highest relative change.", 0.41,
+                                                      UNIT_CHANGE))
+    distribution = fields.String(required=True, metadata=_meta("The distribution.",
+                                                               "triangular"))
+
+
+class SimulationRangesOutSchema(Schema):
+    """The range used for each input (given, or defaulted from optimism bias)."""
+
+    public_saving = fields.Nested(InputRangeOutSchema, required=True)
+    upfront_costs = fields.Nested(InputRangeOutSchema, required=True)
+    supplier_operating_cost = fields.Nested(InputRangeOutSchema, required=True)
+
+
+class HistogramSchema(Schema):
+    """A histogram a client can plot: bins+1 edges and a count per bin."""
+
+    edges = fields.List(MoneyOut(), required=True, metadata=_meta(
+        "Bin edges, ascending (one more than counts).", [-1_000_000.0, 0.0, 1_000_000.0],
+        UNIT_MONEY))
+    counts = fields.List(fields.Integer(), required=True, metadata=_meta(
+        "Scenarios in each bin (the last bin includes its upper edge).", [120, 9880],
+        "scenarios"))
+
+
+class NpvDistributionSchema(Schema):
+    """One side's NPV over the simulated scenarios."""
+
+    p10 = _out_money("10th percentile.", 1_000_000.0)
+    p50 = _out_money("Median.", 3_000_000.0)
+    p90 = _out_money("90th percentile.", 5_000_000.0)
+    mean = _out_money("Mean.", 3_000_000.0)
+    probability_negative = _out_ratio("Share of scenarios with NPV < 0.", 0.05, nullable=False)
+    histogram = fields.Nested(HistogramSchema, required=True)
+
+
+class SimulationResultSchema(Schema):
+    """Monte Carlo over the key inputs: both NPVs' distributions (null unless asked)."""
+
+    iterations = fields.Integer(required=True, metadata=_meta("Scenarios simulated.", 10_000,
+                                                              "scenarios"))
+    seed = fields.Integer(required=True, metadata=_meta("Seed used.", 42, "seed"))
+    ranges = fields.Nested(SimulationRangesOutSchema, required=True)
+    public_npv = fields.Nested(NpvDistributionSchema, required=True)
+    supplier_npv = fields.Nested(NpvDistributionSchema, required=True)
+    probability_both_sustainable = _out_ratio(
+        "Share of scenarios in which both NPVs are >= 0 (the verdict's sustainable test).", 0.7,
+        nullable=False)
+
+
 class AppraisalSchema(Schema):
     """The appraisal of one proposal."""
 
@@ -966,6 +1093,8 @@ class AppraisalSchema(Schema):
                                   metadata={"description": "Null without a channel_shift block."})
     risk = fields.Nested(RiskAssumptionsSchema, required=True)
     sensitivity = fields.Nested(SensitivitySchema, required=True)
+    simulation = fields.Nested(SimulationResultSchema, required=True, allow_none=True,
+                               metadata={"description": "Null without a simulation block."})
     flags = fields.List(fields.Nested(FlagSchema), required=True, metadata={
         "description": "Every over-bullish or one-sided assumption found: the financial "
                        "catalogue first, then channel shift and social value."})

@@ -326,6 +326,11 @@ def appraise(proposal: Proposal) -> Appraisal:
     )
     sens = sensitivity.analyse(sensitivity.levers(f, pub, sup, public.npv, supplier.npv))
     found = flags.evaluate(proposal, f, public, supplier, assumptions, sens) + social_flags
+    sim = None
+    if proposal.simulation is not None:
+        from svcalc.core.simulation import simulate
+
+        sim = simulate(f, pub, sup, proposal.simulation, assumptions)
     return Appraisal(
         name=proposal.name,
         method=method,
@@ -339,4 +344,5 @@ def appraise(proposal: Proposal) -> Appraisal:
         flags=found,
         social_value=social,
         channel_shift=channel_shift,
+        simulation=sim,
     )

@@ -123,6 +123,7 @@ class Proposal:
     channel_shift: ChannelShift | None = None
     social_value: SocialValue | None = None
     acceptability: Acceptability | None = None
+    simulation: SimulationInput | None = None
 
 
 # --------------------------------------------------------------------------- the appraisal
@@ -255,6 +256,7 @@ class Appraisal:
     flags: list[Flag]
     social_value: SocialValueCase | None = None
     channel_shift: ChannelShiftCase | None = None
+    simulation: SimulationResult | None = None
 
 
 # --------------------------------------------------------------------------- risk, sensitivity,
@@ -542,3 +544,66 @@ class SocialValueCase:
     outcomes: list[OutcomeValue]
     scores: Scores
     notes: dict[str, str]
+
+
+# --------------------------------------------------------------------------- Monte Carlo
+# simulation (DESIGN.md 4.7, issue 7). Appended; the core is svcalc/core/simulation.py.
+
+SIMULATION_INPUTS: tuple[str, ...] = ("public_saving", "upfront_costs", "supplier_operating_cost")
+DISTRIBUTIONS: tuple[str, ...] = ("triangular", "uniform", "normal")
+
+
+@dataclass(frozen=True, slots=True)
+class InputRange:
+    """The spread of one key input as relative changes (``-0.1`` = 10% lower than stated).
+
+    ``triangular``: from ``low`` to ``high``, most likely as stated (0 clipped into the range);
+    ``uniform``: evenly from ``low`` to ``high``; ``normal``: ``low`` and ``high`` are its 10th and
+    90th percentiles.
+    """
+
+    low: float
+    high: float
+    distribution: str = "triangular"
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationInput:
+    """The request's ``simulation`` block: iterations, seed and optional ranges per input."""
+
+    iterations: int = 10_000
+    seed: int = 0
+    bins: int = 20
+    ranges: dict[str, InputRange] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Histogram:
+    """Bin edges (``len(counts) + 1`` of them) and the count of scenarios in each bin."""
+
+    edges: list[float]
+    counts: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class NpvDistribution:
+    """One side's NPV over the simulated scenarios."""
+
+    p10: float
+    p50: float
+    p90: float
+    mean: float
+    probability_negative: float
+    histogram: Histogram
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    """Monte Carlo over the key inputs (the switching-value levers)."""
+
+    iterations: int
+    seed: int
+    ranges: dict[str, InputRange]
+    public_npv: NpvDistribution
+    supplier_npv: NpvDistribution
+    probability_both_sustainable: float

@@ -175,6 +175,8 @@ def social_value_figures(sv: SocialValue, public_discount_rate: float | None,
                                "proposal's base year")
     total = float(pv.sum())
     share: float | None = total / payments_pv if payments_pv > 0.0 else None
+    if share is not None and not np.isfinite(share):
+        share = None  # a denormal payment PV overflows the ratio; JSON carries no Infinity
     if share is None:
-        notes["share_of_contract_value"] = "the PV of the annual payments is zero"
+        notes["share_of_contract_value"] = "the PV of the annual payments is zero or negligible"
     return total, float(pv_ra.sum()), share, rows, notes
