@@ -9,7 +9,6 @@ Office.js add-in in ``addin/``) cannot set headers, so the representation is cho
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 from typing import Any
 
 from flask import request
@@ -19,6 +18,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from svcalc import core
 from svcalc.api import examples, flat
+from svcalc.api.appraisals import document_body_errors
 from svcalc.api.problems import PROBLEM_BASE, PROBLEM_TYPES, flatten
 from svcalc.api.schemas import (
     MONEY_MAX,
@@ -489,13 +489,6 @@ def _document_formats(key: str, table: bool = False) -> Any:
     return decorate
 
 
-def _document_body_errors(func: Any) -> Any:
-    """Declare the problem+json answers of an operation that reads a JSON body."""
-    for status in (400, 413, 415):
-        func = bp.alt_response(status, response=HTTPStatus(status).name)(func)
-    return func
-
-
 # --------------------------------------------------------------------------- endpoints
 
 
@@ -565,7 +558,7 @@ def get_cash_flows(query: dict[str, Any]) -> Any:
 @bp.arguments(TableFormatQuerySchema, location="query", unknown=RAISE)
 @bp.response(200, TableSchema, example=EXAMPLES["cash_flows_post"]["application/json"])
 @_document_formats("cash_flows_post", table=True)
-@_document_body_errors
+@document_body_errors
 def post_cash_flows(proposal: core.Proposal, query: dict[str, Any]) -> Any:
     """Get the cash-flow table of a full proposal
 
@@ -582,7 +575,7 @@ def post_cash_flows(proposal: core.Proposal, query: dict[str, Any]) -> Any:
 @bp.post("/batch")
 @bp.arguments(SheetBatchSchema, example=_BATCH_EXAMPLE)
 @bp.response(200, SheetBatchResultSchema, example=EXAMPLES["batch"])
-@_document_body_errors
+@document_body_errors
 def create_sheet_batch(body: dict[str, Any]) -> dict[str, Any]:
     """Answer many spreadsheet operations in one request
 
