@@ -17,6 +17,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from svcalc.api.dumping import CompiledDump
 from svcalc.core import model
 from svcalc.core.reference import REFERENCE
 
@@ -573,6 +574,9 @@ class ProposalSchema(Schema):
 class MoneyOut(fields.Float):
     """Money in a response: rounded to 2 decimals when rendered (the core keeps full precision)."""
 
+    #: The same conversion as :meth:`_serialize`, inlined by :mod:`svcalc.api.dumping`.
+    dump_inline = "None if {v} is None else round({v}, 2)"
+
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> float | None:
         return None if value is None else round(value, 2)
 
@@ -1077,7 +1081,7 @@ class SimulationResultSchema(Schema):
         nullable=False)
 
 
-class AppraisalSchema(Schema):
+class AppraisalSchema(CompiledDump, Schema):
     """The appraisal of one proposal."""
 
     name = fields.String(required=True, allow_none=True,

@@ -1,0 +1,152 @@
+"""The compiled dumper builds exactly what marshmallow's Schema.dump builds (svcalc/api/dumping.py).
+
+The second method here is marshmallow itself: every comparison calls ``Schema.dump`` unbound, which
+skips the compiled override, and compares the JSON text (so key order counts too).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from marshmallow import Schema, fields, post_dump
+
+from svcalc import core
+from svcalc.api import examples
+from svcalc.api.dumping import CompiledDump, compile_dump
+from svcalc.api.portal import ComparisonSchema, comparison
+from svcalc.api.schemas import AppraisalSchema, ProposalSchema
+from tests.test_social_api import ACCEPTABILITY, CHANNEL_SHIFT, SOCIAL_VALUE
+
+_PROPOSAL = ProposalSchema()
+
+
+def _text(data: Any) -> str:
+    return json.dumps(data, allow_nan=False)
+
+
+def _same(schema: Schema, obj: Any) -> None:
+    assert _text(schema.dump(obj)) == _text(Schema.dump(schema, obj))
+
+
+@st.composite
+def proposals(draw: st.DrawFn) -> dict[str, Any]:
+    """Proposals covering every optional block, yearly lists, and figures that come out null."""
+    p = copy.deepcopy(examples.PROPOSAL)
+    n = draw(st.integers(1, 60))
+    p["term_years"] = n
+    money = st.floats(0, 2e7, allow_nan=False)
+    p["public"]["annual_payment"] = draw(money | st.lists(money, min_size=n, max_size=n))
+    p["public"]["baseline_annual_cost"] = draw(st.sampled_from([0.0, 1e7, 2e7]))
+    p["supplier"]["annual_operating_cost"] = draw(money)
+    if draw(st.booleans()):
+        p["price_basis"], p["inflation"] = "nominal", draw(st.floats(0, 0.1))
+    if draw(st.booleans()):
+        p["channel_shift"] = copy.deepcopy(CHANNEL_SHIFT)
+        p["channel_shift"]["years_to_target"] = draw(st.integers(1, n))
+    if draw(st.booleans()):
+        p["social_value"] = copy.deepcopy(SOCIAL_VALUE)
+        p["acceptability"] = dict(ACCEPTABILITY)
+    if draw(st.booleans()):
+        p["simulation"] = {"iterations": 200, "seed": draw(st.integers(0, 2**31))}
+    return p
+
+
+@settings(max_examples=60, deadline=None)
+@given(proposals())
+def test_appraisal_dump_equals_marshmallow(raw: dict[str, Any]) -> None:
+    _same(AppraisalSchema(), core.appraise(_PROPOSAL.load(raw)))
+
+
+def test_examples_and_a_comparison_dump_equal_marshmallow() -> None:
+    _same(AppraisalSchema(), core.appraise(_PROPOSAL.load(examples.PROPOSAL)))
+    from svcalc.api.portal import ComparisonRequestSchema, examples_comparison
+
+    data = ComparisonRequestSchema().load(examples_comparison())
+
+    class Compiled(CompiledDump, ComparisonSchema):
+        pass
+
+    _same(Compiled(), comparison(data))
+
+
+def test_many_and_none() -> None:
+    schema = AppraisalSchema(many=True)
+    appraisals = [core.appraise(_PROPOSAL.load(examples.PROPOSAL))] * 2
+    assert _text(schema.dump(appraisals)) == _text(Schema.dump(schema, appraisals))
+    assert schema.dump([]) == []
+
+
+# --------------------------------------------------------------------------- what it hands back
+
+
+@dataclass
+class _Thing:
+    a: float | None
+    b: str
+
+
+class _Upper(fields.String):
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str:
+        return str(value).upper()
+
+
+class _Plain(Schema):
+    a = fields.Float(allow_none=True)
+    b = fields.String(data_key="B")
+    c = _Upper(attribute="b", dump_only=True)
+
+
+class _Hooked(Schema):
+    a = fields.Float()
+
+    @post_dump
+    def _tag(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {**data, "hooked": True}
+
+
+class _Outer(Schema):
+    plain = fields.Nested(_Plain)
+    hooked = fields.Nested(_Hooked, many=True)
+    items = fields.List(fields.Nested(_Plain))
+
+
+@pytest.mark.parametrize("obj", [
+    _Thing(1, "x"),
+    _Thing(None, "y"),
+    {"a": 2, "b": "from a mapping"},   # marshmallow reads keys: handed back to it
+    {"b": "no a: key left out"},
+    object(),                            # every attribute missing: handed back, keys left out
+])
+def test_fields_data_keys_attributes_and_fallbacks(obj: Any) -> None:
+    _same(_Plain(), obj)
+    fn = compile_dump(_Plain())
+    assert _text(fn(obj)) == _text(Schema.dump(_Plain(), obj))
+
+
+def test_nested_hooks_and_lists() -> None:
+    @dataclass
+    class Outer:
+        plain: Any
+        hooked: Any
+        items: Any
+
+    class CompiledOuter(CompiledDump, _Outer):
+        pass
+
+    obj = Outer(_Thing(3.5, "p"), [_Thing(1, "h")], [_Thing(2, "i"), {"a": 4, "b": "j"}])
+    _same(CompiledOuter(), obj)
+    assert CompiledOuter().dump(obj)["hooked"] == [{"a": 1.0, "hooked": True}]
+    _same(CompiledOuter(), Outer(None, None, None))
+
+
+def test_a_schema_with_dump_hooks_is_dumped_by_marshmallow() -> None:
+    class CompiledHooked(CompiledDump, _Hooked):
+        pass
+
+    assert CompiledHooked().dump(_Thing(1, "x")) == {"a": 1.0, "hooked": True}
