@@ -138,16 +138,28 @@ def compile_dump(schema: Schema) -> Dumper:
     return _Compiler().build(schema)
 
 
+_CACHE: dict[tuple[Any, ...], Dumper | None] = {}
+
+
+def _key(schema: Schema) -> tuple[Any, ...]:
+    def frozen(names: Any) -> frozenset[str] | None:
+        return None if names is None else frozenset(names)
+
+    return (type(schema), frozen(schema.only), frozen(schema.exclude),
+            frozen(schema.load_only), frozen(schema.dump_only))
+
+
 class CompiledDump:
-    """Schema mixin: ``dump`` runs the compiled function (compiled on first use per instance)."""
+    """Schema mixin: ``dump`` runs the compiled function, compiled once per schema class and
+    field selection (``only``, ``exclude``, ...), so a schema made per request costs nothing."""
 
     def dump(self, obj: Any, *, many: bool | None = None) -> Any:
         schema: Schema = self  # type: ignore[assignment]
-        fn = self.__dict__.get("_compiled_dump")
+        key = _key(schema)
+        if key not in _CACHE:
+            _CACHE[key] = compile_dump(schema) if _compilable(schema) else None
+        fn = _CACHE[key]
         if fn is None:
-            fn = self.__dict__["_compiled_dump"] = (
-                compile_dump(schema) if _compilable(schema) else False)
-        if fn is False:
             return Schema.dump(schema, obj, many=many)
         if schema.many if many is None else many:
             if obj is None:
