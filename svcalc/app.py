@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
@@ -14,14 +15,30 @@ from svcalc.config import DEFAULTS
 
 
 class StrictJSONProvider(DefaultJSONProvider):
-    """JSON that keeps schema field order and refuses NaN/Infinity (a bug, never output)."""
+    """JSON that keeps schema field order and never holds NaN or Infinity.
+
+    Encoded by orjson: an appraisal response has several hundred floats, and the standard
+    library's encoder (``float.__repr__`` per number) took ~0.2 ms of a ~1 ms batch item where
+    orjson takes ~0.03 ms, with the same shortest round-trip digits. orjson writes ``null`` for a
+    non-finite float where ``json`` raises; a non-finite figure is a bug in the core (figures
+    that do not exist are ``None`` with a note), so with ``TESTING`` set the provider also
+    encodes with ``allow_nan=False`` and raises, which makes every test a NaN check. Anything
+    orjson cannot encode (integers beyond 64 bits, unknown types) goes to the standard encoder.
+    """
 
     sort_keys = False
+    _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         kwargs.setdefault("allow_nan", False)
-        return super().dumps(obj, **kwargs)
-
+        if kwargs.keys() - {"allow_nan", "separators"} or kwargs["allow_nan"]:
+            return super().dumps(obj, **kwargs)  # indent, sort_keys, ...: the stdlib's options
+        if self._app.testing:
+            super().dumps(obj, **kwargs)  # raises ValueError on NaN/Infinity
+        try:
+            return orjson.dumps(obj, default=self.default, option=self._OPTIONS).decode()
+        except TypeError:
+            return super().dumps(obj, **kwargs)
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the svcalc WSGI application.

@@ -117,9 +117,10 @@ def log_lines():
 
 def test_one_json_line_per_request_without_body(client, proposal, log_lines):
     proposal["name"] = "SECRET-COMMERCIAL-NAME"
+    body = json.dumps(proposal)
     started = time.perf_counter()
-    client.post("/v1/appraisals?token=SECRET-QUERY", json=proposal,
-                headers={"X-Request-ID": "abc"})
+    client.post("/v1/appraisals?token=SECRET-QUERY", data=body,
+                content_type="application/json", headers={"X-Request-ID": "abc"})
     elapsed_ms = (time.perf_counter() - started) * 1000
     lines = [line for line in log_lines() if line["logger"] == "svcalc.access"]
     assert len(lines) == 1
@@ -129,7 +130,7 @@ def test_one_json_line_per_request_without_body(client, proposal, log_lines):
     assert (line["method"], line["path"], line["status"], line["request_id"]) == (
         "POST", "/v1/appraisals", 200, "abc")
     assert 0 < line["duration_ms"] <= elapsed_ms
-    assert line["bytes_in"] == len(json.dumps(proposal))
+    assert line["bytes_in"] == len(body)
     assert line["ts"].endswith("Z")
     raw = json.dumps(line)
     assert "SECRET" not in raw
