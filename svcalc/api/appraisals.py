@@ -25,7 +25,7 @@ def document_body_errors(func):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/appraisals")
-@bp.arguments(ProposalSchema, example=examples.PROPOSAL)
+@bp.arguments(ProposalSchema(), example=examples.PROPOSAL)
 @bp.response(200, AppraisalSchema, example=examples.appraisal_example())
 @document_body_errors
 def create_appraisal(proposal: core.Proposal) -> core.Appraisal:

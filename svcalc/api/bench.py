@@ -58,7 +58,7 @@ def create_blueprint() -> Blueprint:
         return flask.Response("hello\n", mimetype="text/plain")
 
     @bp.post("/echo")
-    @bp.arguments(ProposalSchema)
+    @bp.arguments(ProposalSchema())
     @bp.response(200, AppraisalSchema)
     def echo(proposal: core.Proposal) -> core.Appraisal:
         return precomputed

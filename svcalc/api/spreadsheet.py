@@ -493,7 +493,7 @@ def _document_formats(key: str, table: bool = False) -> Any:
 
 
 @bp.get("/appraisal")
-@bp.arguments(AppraisalFigureQuerySchema, location="query", unknown=RAISE)
+@bp.arguments(AppraisalFigureQuerySchema(), location="query", unknown=RAISE)
 @bp.response(200, FigureSchema, example=EXAMPLES["appraisal"]["application/json"])
 @_document_formats("appraisal")
 def get_appraisal_figure(query: dict[str, Any]) -> Any:
@@ -516,7 +516,7 @@ def get_appraisal_figure(query: dict[str, Any]) -> Any:
 
 
 @bp.get("/series")
-@bp.arguments(SeriesQuerySchema, location="query", unknown=RAISE)
+@bp.arguments(SeriesQuerySchema(), location="query", unknown=RAISE)
 @bp.response(200, FigureSchema, example=EXAMPLES["series"]["application/json"])
 @_document_formats("series")
 def get_series_figure(query: dict[str, Any]) -> Any:
@@ -536,7 +536,7 @@ def get_series_figure(query: dict[str, Any]) -> Any:
 
 
 @bp.get("/cash-flows")
-@bp.arguments(CashFlowQuerySchema, location="query", unknown=RAISE)
+@bp.arguments(CashFlowQuerySchema(), location="query", unknown=RAISE)
 @bp.response(200, TableSchema, example=EXAMPLES["cash_flows_get"]["application/json"])
 @_document_formats("cash_flows_get", table=True)
 def get_cash_flows(query: dict[str, Any]) -> Any:
@@ -554,8 +554,8 @@ def get_cash_flows(query: dict[str, Any]) -> Any:
 
 
 @bp.post("/cash-flows")
-@bp.arguments(ProposalSchema, example=examples.PROPOSAL)
-@bp.arguments(TableFormatQuerySchema, location="query", unknown=RAISE)
+@bp.arguments(ProposalSchema(), example=examples.PROPOSAL)
+@bp.arguments(TableFormatQuerySchema(), location="query", unknown=RAISE)
 @bp.response(200, TableSchema, example=EXAMPLES["cash_flows_post"]["application/json"])
 @_document_formats("cash_flows_post", table=True)
 @document_body_errors
@@ -573,7 +573,7 @@ def post_cash_flows(proposal: core.Proposal, query: dict[str, Any]) -> Any:
 
 
 @bp.post("/batch")
-@bp.arguments(SheetBatchSchema, example=_BATCH_EXAMPLE)
+@bp.arguments(SheetBatchSchema(), example=_BATCH_EXAMPLE)
 @bp.response(200, SheetBatchResultSchema, example=EXAMPLES["batch"])
 @document_body_errors
 def create_sheet_batch(body: dict[str, Any]) -> dict[str, Any]:
