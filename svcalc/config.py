@@ -25,6 +25,10 @@ DEFAULTS: dict[str, object] = {
     # Wall-clock seconds one request may compute before it is stopped with a 503 problem
     # (svcalc/api/limits.py); 0 turns it off. The worst valid input takes a few milliseconds.
     "COMPUTE_BUDGET_SECONDS": 2.0,
+    # The same for operations that appraise many proposals in one request (batches of up to
+    # MAX_BATCH_SIZE, comparisons): a full batch of 25-year proposals computes for about a second
+    # on an idle core. Keep it below gunicorn's SVCALC_TIMEOUT (30 s), the last backstop.
+    "BATCH_COMPUTE_BUDGET_SECONDS": 20.0,
     # Register /bench/hello and /bench/echo (bench/ only; never in the public API or spec).
     "BENCH_ENDPOINTS": False,
 }

@@ -52,7 +52,8 @@ def test_test_mapping_wins_over_environment(monkeypatch):
 def test_every_setting_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     for name in ("MAX_CONTENT_LENGTH", "MAX_BATCH_SIZE", "MAX_SIMULATION_ITERATIONS",
-                 "COMPUTE_BUDGET_SECONDS", "BENCH_ENDPOINTS", "LOG_LEVEL", "BIND"):
+                 "COMPUTE_BUDGET_SECONDS", "BATCH_COMPUTE_BUDGET_SECONDS", "BENCH_ENDPOINTS",
+                 "LOG_LEVEL", "BIND"):
         assert f"`SVCALC_{name}`" in readme, name
 
 
@@ -253,3 +254,30 @@ def test_dockerfile_passes_hadolint():
     text = (ROOT / "Dockerfile").read_text()
     assert "USER 10001" in text and "HEALTHCHECK" in text and "/healthz" in text
     assert "gunicorn.conf.py" in text
+
+
+def test_batches_get_the_batch_budget(monkeypatch, proposal):
+    """A batch computes for the batch budget; a single appraisal keeps the tighter one."""
+    import svcalc.core
+
+    real = svcalc.core.appraise
+
+    def slowish(p):
+        time.sleep(0.08)
+        return real(p)
+
+    monkeypatch.setattr(svcalc.core, "appraise", slowish)
+    client = create_app({"TESTING": True, "COMPUTE_BUDGET_SECONDS": 0.1,
+                         "BATCH_COMPUTE_BUDGET_SECONDS": 5.0}).test_client()
+    # Three items at 0.08 s each: over the single budget, inside the batch one.
+    response = client.post("/v1/appraisals/batch", json={"proposals": [proposal] * 2 + [
+        {**proposal, "name": "another"}, {**proposal, "name": "a third"}]})
+    assert response.status_code == 200, response.json
+    assert [("index" in r) for r in response.json["results"]] == [False] * 4
+    tight = create_app({"TESTING": True, "COMPUTE_BUDGET_SECONDS": 5.0,
+                        "BATCH_COMPUTE_BUDGET_SECONDS": 0.1}).test_client()
+    response = tight.post("/v1/appraisals/batch", json={"proposals": [
+        {**proposal, "name": str(i)} for i in range(4)]})
+    assert response.status_code == 503
+    assert "0.1 s" in response.json["detail"]
+    assert tight.post("/v1/appraisals", json=proposal).status_code == 200

@@ -21,7 +21,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from svcalc import core
-from svcalc.api import examples
+from svcalc.api import examples, limits
 from svcalc.api.appraisals import document_body_errors
 from svcalc.api.problems import PROBLEM_BASE, PROBLEM_TYPES, ProblemErrorSchema, flatten, pointer
 from svcalc.api.schemas import (
@@ -349,6 +349,7 @@ def comparison(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/appraisals/batch")
+@limits.budget(limits.BATCH_KEY)
 @bp.arguments(BatchRequestSchema(), example=examples_batch())
 @bp.response(200, BatchResultSchema, example=batch_example())
 @document_body_errors
@@ -373,6 +374,7 @@ def create_batch_appraisal(batch: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/comparisons")
+@limits.budget(limits.BATCH_KEY)
 @bp.arguments(ComparisonRequestSchema(), example=examples_comparison())
 @bp.response(200, ComparisonSchema, example=comparison_example())
 @document_body_errors

@@ -17,7 +17,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from svcalc import core
-from svcalc.api import examples, flat
+from svcalc.api import examples, flat, limits
 from svcalc.api.appraisals import document_body_errors
 from svcalc.api.problems import PROBLEM_BASE, PROBLEM_TYPES, flatten
 from svcalc.api.schemas import (
@@ -573,6 +573,7 @@ def post_cash_flows(proposal: core.Proposal, query: dict[str, Any]) -> Any:
 
 
 @bp.post("/batch")
+@limits.budget(limits.BATCH_KEY)
 @bp.arguments(SheetBatchSchema(), example=_BATCH_EXAMPLE)
 @bp.response(200, SheetBatchResultSchema, example=EXAMPLES["batch"])
 @document_body_errors
