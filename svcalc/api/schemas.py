@@ -83,6 +83,7 @@ class Yearly(fields.Field):
     def __init__(self, description: str, example: Any, *, minimum: float = 0.0,
                  maximum: float = MONEY_MAX, unit: str = UNIT_MONEY_YEAR, **kwargs: Any) -> None:
         self._item = Number(minimum=minimum, maximum=maximum)
+        self._minimum, self._maximum = minimum, maximum
         number = {"type": "number", "minimum": minimum, "maximum": maximum}
         one_of = [
             {**number, "description": "the same value in every contract year"},
@@ -106,6 +107,15 @@ class Yearly(fields.Field):
         if isinstance(value, list):
             if not 1 <= len(value) <= MAX_TERM:
                 raise self.make_error("length")
+            # Fast path for the usual case, a list of in-range numbers: the same floats that
+            # the per-item Number fields give (float(x), bounds inclusive), without their
+            # per-item machinery (~3.5 us each: 0.4 ms of a proposal with 25-year profiles).
+            # Anything else (a bool, a string, NaN, out of range) takes the loop below, which
+            # names each bad item.
+            if all(type(x) is float or type(x) is int for x in value):
+                floats = [float(x) for x in value]
+                if all(self._minimum <= x <= self._maximum for x in floats):
+                    return tuple(floats)
             out: list[float] = []
             errors: dict[int, list[str]] = {}
             for i, item in enumerate(value):
