@@ -48,6 +48,26 @@ def test_mixed_batch_fails_only_the_bad_items(client, proposal):
     assert results[2]["errors"][0]["pointer"] == "#/proposals/2"
 
 
+def test_identical_items_share_a_result_but_nan_is_not_null(client, proposal):
+    import json
+
+    single = client.post("/v1/appraisals", json=proposal).json
+    with_null = copy.deepcopy(proposal)
+    with_null["public"]["discount_rate"] = None
+    with_nan = copy.deepcopy(proposal)
+    with_nan["public"]["discount_rate"] = float("nan")  # sent as the literal NaN
+    body = json.dumps({"proposals": [proposal, with_null, with_nan, proposal]}, allow_nan=True)
+    results = client.post("/v1/appraisals/batch", data=body,
+                          content_type="application/json").json["results"]
+    assert results[0] == results[3] == single
+    # orjson would write both as null; each item still gets its own answer.
+    assert [r.get("index") for r in results] == [None, 1, 2, None]
+    assert [r["errors"][0]["pointer"] for r in results[1:3]] == [
+        "#/proposals/1/public/discount_rate", "#/proposals/2/public/discount_rate"]
+    assert "null" in results[1]["errors"][0]["detail"]
+    assert "Special numeric values" in results[2]["errors"][0]["detail"]
+
+
 def test_batch_over_the_limit_is_a_422_at_proposals(proposal):
     client = create_app({"TESTING": True, "MAX_BATCH_SIZE": 2}).test_client()
     response = client.post("/v1/appraisals/batch", json={"proposals": [proposal] * 3})
@@ -216,7 +236,7 @@ def test_portal_bench_runs_and_agrees_in_quick_mode():
     spec.loader.exec_module(module)
     # main() asserts the batch equals the single calls and the npf loop equals the simulation.
     results = module.main(["--quick"])
-    assert results["batch"]["proposals"] == 5
+    assert results["in_process"]["proposals"] == 5
     assert results["monte_carlo"]["iterations"] == 500
 
 

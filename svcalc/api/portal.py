@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from flask import current_app
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -266,14 +267,27 @@ def appraise_batch(items: list[Any], cap: int = MAX_ITERATIONS) -> list[dict[str
         return _appraise_batch(items, cap)
 
 
+def _identity(raw: Any) -> bytes:
+    """A key equal for two items exactly when they are the same JSON value (b"" if unknown).
+
+    orjson with sorted keys is ~10x cheaper than ``json.dumps`` on a 25-year proposal, but it
+    writes NaN and Infinity (which the lenient body parser lets through, for the schema to
+    reject at their pointer) as ``null``: a key holding ``null`` is made by ``json`` instead,
+    which tells them apart."""
+    try:
+        key = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):  # pragma: no cover - parsed JSON always dumps
+        return b""
+    if b"null" in key:
+        return json.dumps(raw, sort_keys=True, allow_nan=True).encode()
+    return key
+
+
 def _appraise_batch(items: list[Any], cap: int) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[bytes, dict[str, Any]] = {}
     for i, raw in enumerate(items):
-        try:
-            key = json.dumps(raw, sort_keys=True, allow_nan=True)
-        except (TypeError, ValueError):  # pragma: no cover - parsed JSON always dumps
-            key = ""
+        key = _identity(raw)
         done = seen.get(key) if key else None
         if done is not None and "index" not in done:
             results.append(done)
