@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from flask import Flask
+from flask import Flask, Response
 from flask.json.provider import DefaultJSONProvider
 
 from svcalc import api
@@ -39,6 +39,20 @@ class StrictJSONProvider(DefaultJSONProvider):
             return orjson.dumps(obj, default=self.default, option=self._OPTIONS).decode()
         except TypeError:
             return super().dumps(obj, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """As Flask's, but orjson's bytes go out as they are (no decode and re-encode of what
+        can be a 25 MB batch answer)."""
+        if self._app.debug or self.compact is False:
+            return super().response(*args, **kwargs)  # indented: the stdlib path
+        obj = self._prepare_response_obj(args, kwargs)
+        if self._app.testing:
+            super().dumps(obj, allow_nan=False)  # raises ValueError on NaN/Infinity
+        try:
+            body = orjson.dumps(obj, default=self.default, option=self._OPTIONS) + b"\n"
+        except TypeError:
+            return super().response(*args, **kwargs)
+        return self._app.response_class(body, mimetype=self.mimetype)
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the svcalc WSGI application.
