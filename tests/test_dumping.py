@@ -150,3 +150,45 @@ def test_a_schema_with_dump_hooks_is_dumped_by_marshmallow() -> None:
         pass
 
     assert CompiledHooked().dump(_Thing(1, "x")) == {"a": 1.0, "hooked": True}
+
+
+# --------------------------------------------------------------------------- money by column
+
+
+def _near_ties() -> list[float]:
+    import math
+
+    ties = [(k + 0.5) / 100 for k in range(-3000, 3000)] + [k / 200 for k in range(-3000, 3000)]
+    ties += [t * 10.0**e for t in (1.005, 2.675, 0.125, 1234567.885) for e in range(-3, 8)]
+    return ties + [math.nextafter(t, s) for t in ties for s in (-math.inf, math.inf)]
+
+
+@pytest.mark.parametrize("values", [
+    _near_ties(),
+    [0.0, -0.0, 1e-300, -1e-300, 5e-324, -0.004, 0.004, 4e13, -4e13 - 0.005, 3.9999e13 + 0.005,
+     1e300, float("inf"), float("-inf"), float("nan")],
+])
+def test_money_columns_round_as_round_does(values: list[float]) -> None:
+    from svcalc.api.schemas import round_money_columns
+
+    columns = [values[i:i + 37] for i in range(0, len(values), 37)]
+    got = round_money_columns(columns)
+    assert [repr(v) for c in got for v in c] == [repr(round(v, 2)) for v in values]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.lists(st.floats() | st.integers(-10**6, 10**6) | st.none(),
+                         min_size=3, max_size=3), min_size=1, max_size=4))
+def test_money_columns_of_any_values(columns: list[list[Any]]) -> None:
+    from svcalc.api.schemas import round_money_columns
+
+    got = round_money_columns(columns)
+    assert repr(got) == repr([[None if v is None else round(v, 2) for v in c] for c in columns])
+
+
+@settings(max_examples=300)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=60))
+def test_money_columns_of_floats(values: list[float]) -> None:
+    from svcalc.api.schemas import round_money_columns
+
+    assert repr(round_money_columns([values])) == repr([[round(v, 2) for v in values]])

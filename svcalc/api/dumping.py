@@ -53,9 +53,22 @@ def _compilable(schema: Schema) -> bool:
             and all(_plain_attribute(f) for f in schema.dump_fields.values()))
 
 
+def _positions(row_type: type, attrs: tuple[str, ...]) -> tuple[int, ...] | bool:
+    """Where each attribute sits in a named-tuple type, or False if the type is not one that
+    has them all (then rows are dumped one by one)."""
+    names = getattr(row_type, "_fields", None)
+    if not issubclass(row_type, tuple) or not isinstance(names, tuple):
+        return False
+    try:
+        return tuple(names.index(a) for a in attrs)
+    except ValueError:
+        return False
+
+
 class _Compiler:
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"_text": _text, "Mapping": Mapping}
+        self.namespace: dict[str, Any] = {"_text": _text, "Mapping": Mapping,
+                                          "_positions": _positions}
         self.done: dict[int, str] = {}
         self.sources: list[str] = []
         self._n = 0
@@ -80,12 +93,15 @@ class _Compiler:
             return v
         if cls is fields.Nested and _compilable(field.schema):  # type: ignore[attr-defined]
             schema = field.schema  # type: ignore[attr-defined]
-            inner = self.schema_function(schema)
             if schema.many or field.many:  # type: ignore[attr-defined]
-                return f"(None if {v} is None else [{inner}(_x) for _x in {v}])"
-            return f"(None if {v} is None else {inner}({v}))"
+                return f"{self.rows_function(schema, none_items=False)}({v})"
+            return f"(None if {v} is None else {self.schema_function(schema)}({v}))"
         if cls is fields.List:
-            item = self.value_expr(field.inner, "_y", owner, attr)  # type: ignore[attr-defined]
+            inner = field.inner  # type: ignore[attr-defined]
+            if type(inner) is fields.Nested and _compilable(inner.schema):
+                # List -> Nested._serialize per item: a None item stays None.
+                return f"{self.rows_function(inner.schema, none_items=True)}({v})"
+            item = self.value_expr(inner, "_y", owner, attr)
             return f"(None if {v} is None else [{item} for _y in {v}])"
         # Anything else: the field's own conversion, called as Schema.dump would call it.
         bound = self._bind(field._serialize, "_s")
@@ -124,6 +140,58 @@ class _Compiler:
             *items,
             "    }",
         ]))
+        return name
+
+    def rows_function(self, schema: Schema, none_items: bool) -> str:
+        """The name of a generated function dumping a list of objects as ``schema.dump(rows,
+        many=True)`` would (``None`` stays ``None``).
+
+        A list of named tuples of one type (a table, such as the cash-flow rows) is dumped by
+        column: ``zip(*rows)`` transposes it, a field class with a ``dump_columns`` function
+        converts all its columns at once (money is rounded with numpy), and the row dicts are
+        zipped back. Any other list is dumped row by row."""
+        one = self.schema_function(schema)
+        each = f"(None if _x is None else {one}(_x))" if none_items else f"{one}(_x)"
+        name = self._bind(None, f"_rows_{type(schema).__name__}_")
+        attrs = tuple(f.attribute or a for a, f in schema.dump_fields.items())
+        keys = tuple(f.data_key if f.data_key is not None else a
+                     for a, f in schema.dump_fields.items())
+        positions = self._bind({}, "_pos")
+        columns: list[str] = []
+        # Field classes with dump_columns convert all their columns in one call: _g<n>.
+        groups: dict[Any, tuple[str, list[str]]] = {}
+        for k, (attr, field) in enumerate(schema.dump_fields.items()):
+            column = f"_c[_i[{k}]]"
+            convert = type(field).__dict__.get("dump_columns")
+            if convert is not None:
+                var, members = groups.setdefault(convert, (f"_g{len(groups)}", []))
+                columns.append(f"{var}[{len(members)}]")
+                members.append(column)
+            else:
+                item = self.value_expr(field, "_y", "_r", attr)
+                uses_row = "_r" in item
+                columns.append(f"[{item} for _y in {column}]" if not uses_row
+                               else f"[{item} for _y, _r in zip({column}, _v)]")
+        self.sources.append("\n".join([
+            f"def {name}(_v):",
+            "    if _v is None:",
+            "        return None",
+            "    if _v.__class__ is list and _v:",
+            "        _t = _v[0].__class__",
+            f"        _i = {positions}.get(_t)",
+            "        if _i is None:",
+            f"            _i = {positions}[_t] = _positions(_t, {attrs!r})",
+            "        if _i and all(_r.__class__ is _t for _r in _v):",
+            "            _c = list(zip(*_v))",
+            *[f"            {var} = {self._bind(convert, '_cols')}([{', '.join(members)}])"
+              for convert, (var, members) in groups.items()],
+            f"            _k = {keys!r}",
+            "            return [dict(zip(_k, _row)) for _row in zip(",
+            *[f"                {c}," for c in columns],
+            "            )]",
+            f"    return [{each} for _x in _v]",
+        ]))
+        self.namespace[name] = None
         return name
 
     def build(self, schema: Schema) -> Dumper:
