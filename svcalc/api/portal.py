@@ -24,6 +24,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from svcalc import core
 from svcalc.api import examples, limits
 from svcalc.api.appraisals import document_body_errors
+from svcalc.api.dumping import CompiledDump
 from svcalc.api.problems import PROBLEM_BASE, PROBLEM_TYPES, ProblemErrorSchema, flatten, pointer
 from svcalc.api.schemas import (
     MAX_ITERATIONS,
@@ -98,7 +99,7 @@ class BatchItemProblemSchema(Schema):
                        "(#/proposals/<index>/...)."})
 
 
-class BatchResultSchema(Schema):
+class BatchResultSchema(CompiledDump, Schema):
     """The results of a batch, in the order of the proposals."""
 
     results = fields.List(
@@ -193,7 +194,7 @@ class ComparedOptionSchema(Schema):
         "description": "Benefit, Support and Acceptability; null for business as usual."})
 
 
-class ComparisonSchema(Schema):
+class ComparisonSchema(CompiledDump, Schema):
     """The options ranked by risk-adjusted net present social value, business as usual included."""
 
     ranked_by = fields.String(required=True, metadata=_meta(
