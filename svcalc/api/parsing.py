@@ -10,7 +10,6 @@ schema rejects them *at their pointer* ("Special numeric values ... are not perm
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, NoReturn
 
 import flask
@@ -29,8 +28,11 @@ def _parse_int(text: str) -> int | float:
     return int(text) if len(text) <= 18 else float(text)
 
 
-#: A run of 18 digits: an integer literal that ``_parse_int`` may turn into a float.
-_LONG_NUMBER = re.compile(rb"[0-9]{18}")
+#: Digits to b"0", every other byte to b" ": a run of 18 b"0" is a run of 18 digits, an
+#: integer literal that ``_parse_int`` may turn into a float. ``bytes.translate`` and ``find``
+#: scan a 2 MB batch in ~2 ms where a regular expression took ~30 ms.
+_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_RUN = b"0" * 18
 
 
 def loads(data: bytes) -> Any:
@@ -45,7 +47,7 @@ def loads(data: bytes) -> Any:
     >>> loads(b'{"a": [1, 2.5, -0.0, "x", null, true]}')
     {'a': [1, 2.5, -0.0, 'x', None, True]}
     """
-    if not _LONG_NUMBER.search(data):
+    if data.translate(_DIGITS).find(_RUN) < 0:
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
