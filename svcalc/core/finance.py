@@ -362,5 +362,6 @@ def peak_funding_requirement(flows: np.ndarray) -> float:
     cum = deepest = 0.0
     for value in flows.tolist():
         cum += value
-        deepest = min(deepest, cum)
+        if cum < deepest:
+            deepest = cum
     return 0.0 - deepest  # never -0.0
