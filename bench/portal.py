@@ -14,7 +14,7 @@
    per-scenario numpy-financial loop computing the same NPVs.
 
     python bench/portal.py            # full run, prints the ratios (needs wrk: make bench-tools)
-    python bench/portal.py --quick    # small sizes, in-process only, checks results agree
+    python bench/portal.py --quick    # small sizes: checks it runs and results agree (make test)
 """
 
 from __future__ import annotations
@@ -192,6 +192,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     args = parser.parse_args(argv)
     out: dict[str, dict[str, float]] = {}
     if args.quick:
+        out["http"] = bench_batch_http(5, 1, 1.0)
         out["in_process"] = bench_batch_in_process(5, 1)
         out["monte_carlo"] = bench_monte_carlo(500, 30, 1)
     else:

@@ -236,7 +236,8 @@ def test_portal_bench_runs_and_agrees_in_quick_mode():
     spec.loader.exec_module(module)
     # main() asserts the batch equals the single calls and the npf loop equals the simulation.
     results = module.main(["--quick"])
-    assert results["in_process"]["proposals"] == 5
+    assert results["in_process"]["proposals"] == results["http"]["proposals"] == 5
+    assert results["http"]["batch_cpu_ms"] > 0 and results["http"]["single_cpu_ms"] > 0
     assert results["monte_carlo"]["iterations"] == 500
 
 
