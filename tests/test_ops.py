@@ -178,16 +178,21 @@ def test_compute_budget_stops_a_slow_request(monkeypatch, proposal):
     assert client.get("/healthz").status_code == 200
 
 
-def test_budget_zero_disables_the_timer(monkeypatch, proposal):
+def _slow_appraisals(monkeypatch, seconds):
+    """Make every appraisal take ``seconds`` longer (it still computes the real answer)."""
     import svcalc.core
 
     real = svcalc.core.appraise
 
     def slowish(p):
-        time.sleep(0.1)
+        time.sleep(seconds)
         return real(p)
 
     monkeypatch.setattr(svcalc.core, "appraise", slowish)
+
+
+def test_budget_zero_disables_the_timer(monkeypatch, proposal):
+    _slow_appraisals(monkeypatch, 0.1)
     client = create_app({"TESTING": True, "COMPUTE_BUDGET_SECONDS": 0}).test_client()
     assert client.post("/v1/appraisals", json=proposal).status_code == 200
 
@@ -258,15 +263,7 @@ def test_dockerfile_passes_hadolint():
 
 def test_batches_get_the_batch_budget(monkeypatch, proposal):
     """A batch computes for the batch budget; a single appraisal keeps the tighter one."""
-    import svcalc.core
-
-    real = svcalc.core.appraise
-
-    def slowish(p):
-        time.sleep(0.08)
-        return real(p)
-
-    monkeypatch.setattr(svcalc.core, "appraise", slowish)
+    _slow_appraisals(monkeypatch, 0.08)
     client = create_app({"TESTING": True, "COMPUTE_BUDGET_SECONDS": 0.1,
                          "BATCH_COMPUTE_BUDGET_SECONDS": 5.0}).test_client()
     # Three items at 0.08 s each: over the single budget, inside the batch one.
