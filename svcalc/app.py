@@ -54,6 +54,7 @@ class StrictJSONProvider(DefaultJSONProvider):
             return super().response(*args, **kwargs)
         return self._app.response_class(body, mimetype=self.mimetype)
 
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the svcalc WSGI application.
 
