@@ -10,8 +10,9 @@ same dict with attribute reads and inline conversions.
 It is an optimisation of marshmallow, not a second serialiser: the schema stays the single
 declaration (the spec is generated from it), anything the compiler does not know exactly is handed
 back to marshmallow (a field type it has no inline form for -> that field's own ``_serialize``,
-unless the class declares the same conversion as a ``dump_inline`` expression of ``{v}``; a
-schema with dump hooks, a mapping or a missing attribute -> that schema's ``Schema.dump``), and
+unless the class declares the same conversion as a ``dump_inline`` expression of ``{v}``, or
+as a ``dump_columns`` function for the columns of a table of named tuples; a schema with dump
+hooks, a mapping or a missing attribute -> that schema's ``Schema.dump``), and
 ``tests/test_dumping.py`` checks the output is identical, key order included, to ``Schema.dump``.
 """
 
