@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -275,8 +274,7 @@ def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> list[CashFlowRow]
                public_flow, public_cum, public_disc, revenue, opex, supplier_investment,
                supplier_flow, supplier_cum, supplier_factors, supplier_disc, baseline_contact,
                public_contact, supplier_contact, strict=True)
-    # tuple.__new__ is what CashFlowRow._make calls, without its Python frame per row.
-    return list(map(tuple.__new__, repeat(CashFlowRow), rows))
+    return list(map(CashFlowRow._make, rows))
 
 
 def appraise(proposal: Proposal) -> Appraisal:

@@ -362,6 +362,5 @@ def peak_funding_requirement(flows: np.ndarray) -> float:
     cum = deepest = 0.0
     for value in flows.tolist():
         cum += value
-        if cum < deepest:
-            deepest = cum
+        deepest = min(deepest, cum)
     return 0.0 - deepest  # never -0.0
