@@ -10,6 +10,7 @@ Two steps, kept apart so that other views (risk-adjusted, sensitivity, simulatio
 from __future__ import annotations
 
 import math
+from itertools import accumulate
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -256,24 +257,23 @@ def _partnership_case(
 
 def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> list[CashFlowRow]:
     n = f.term_years
-    # One stacked array, one tolist: cheaper than a numpy call and a list per column.
-    yearly = np.zeros((8, n + 1))
-    for row, series in enumerate((f.baseline, f.payment, f.retained, f.payment + f.other_income,
-                                  f.supplier_opex, f.baseline_contact, f.public_contact,
-                                  f.supplier_contact)):
-        yearly[row, 1:] = series
-    (baseline, payment, retained, revenue, opex, baseline_contact, public_contact,
-     supplier_contact) = yearly.tolist()
-    public_upfront = [f.public_upfront] + [0.0] * n
-    supplier_investment = [f.supplier_investment] + [0.0] * n
-    by_year = np.stack((f.public_factors, pub, np.cumsum(pub), pub * f.public_factors,
-                        sup, np.cumsum(sup), f.supplier_factors, sup * f.supplier_factors))
-    (public_factors, public_flow, public_cum, public_disc, supplier_flow, supplier_cum,
-     supplier_factors, supplier_disc) = by_year.tolist()
-    rows = zip(range(n + 1), public_factors, baseline, payment, retained, public_upfront,
-               public_flow, public_cum, public_disc, revenue, opex, supplier_investment,
-               supplier_flow, supplier_cum, supplier_factors, supplier_disc, baseline_contact,
-               public_contact, supplier_contact, strict=True)
+    # Plain lists: for at most 61 years, a list per column (and Python's float arithmetic, which
+    # is numpy's elementwise arithmetic bit for bit) is cheaper than stacking arrays.
+    head = [0.0]
+    zeros = [0.0] * n
+    payment = f.payment.tolist()
+    public_flow, supplier_flow = pub.tolist(), sup.tolist()
+    public_factors, supplier_factors = f.public_factors.tolist(), f.supplier_factors.tolist()
+    rows = zip(range(n + 1), public_factors, head + f.baseline.tolist(), head + payment,
+               head + f.retained.tolist(), [f.public_upfront] + zeros,
+               public_flow, accumulate(public_flow),
+               [v * df for v, df in zip(public_flow, public_factors)],
+               head + [p + o for p, o in zip(payment, f.other_income.tolist())],
+               head + f.supplier_opex.tolist(), [f.supplier_investment] + zeros,
+               supplier_flow, accumulate(supplier_flow), supplier_factors,
+               [v * df for v, df in zip(supplier_flow, supplier_factors)],
+               head + f.baseline_contact.tolist(), head + f.public_contact.tolist(),
+               head + f.supplier_contact.tolist(), strict=True)
     return list(map(CashFlowRow._make, rows))
 
 
