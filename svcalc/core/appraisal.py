@@ -63,7 +63,9 @@ class Flows:
 
 def _yearly(value: YearlyValue, n: int, pointer: str) -> np.ndarray:
     if isinstance(value, int | float):
-        return np.full(n, float(value))
+        arr = np.empty(n)  # np.full's work, without its Python-level overhead
+        arr.fill(float(value))
+        return arr
     arr = np.asarray(value, dtype=float)
     if arr.shape != (n,):
         raise ProposalError(f"expected {n} values, one per contract year, got {arr.size}", pointer)

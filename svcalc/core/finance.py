@@ -183,7 +183,10 @@ def _single_root(coeffs: list[float]) -> float | None:
     # root, so the range only needs checking afterwards. Typical flows take 4-6 steps.
     x = 1.0 / 1.1
     for _ in range(40):
-        f, d = _horner(rev, x)
+        f = d = 0.0
+        for a in rev:  # Horner's rule for p(x) and p'(x), inlined: this loop is the hot path
+            d = d * x + f
+            f = f * x + a
         if d == 0.0 or not math.isfinite(f) or not math.isfinite(d):
             break
         step = f / d
