@@ -162,8 +162,8 @@ def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str],
             "the final-year business-as-usual cost is zero or negligible")
     # BCR of the incremental case against BAU: PV of the years that save / PV of those that cost.
     years = discounted.tolist()
-    benefits = sum(v for v in years if v > 0.0)
-    costs = -sum(v for v in years if v < 0.0)
+    benefits = sum([v for v in years if v > 0.0])
+    costs = -sum([v for v in years if v < 0.0])
     bcr = _ratio(benefits, costs)
     if bcr is None:
         notes["bcr"] = "no year costs the public body more than business as usual"
