@@ -207,7 +207,9 @@ def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str],
     if ra.whole_life_margin is None:
         notes["whole_life_margin_risk_adjusted"] = "the supplier has no revenue over the term"
     # null in a year with no revenue, or revenue so small that the margin overflows
-    margins = [_ratio(r - o, r) for r, o in zip(revenue.tolist(), opex.tolist(), strict=True)]
+    # (_ratio inlined: one call per year is most of this line's cost)
+    margins = [None if r == 0.0 or not math.isfinite(m := (r - o) / r) else m
+               for r, o in zip(revenue.tolist(), opex.tolist(), strict=True)]
     if None in margins:
         notes["annual_margins"] = "a year with no (or negligible) revenue has no margin (null)"
     return SupplierCase(

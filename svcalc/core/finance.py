@@ -365,5 +365,6 @@ def peak_funding_requirement(flows: np.ndarray) -> float:
     cum = deepest = 0.0
     for value in flows.tolist():
         cum += value
-        deepest = min(deepest, cum)
+        if cum < deepest:  # min(deepest, cum), without a call per year
+            deepest = cum
     return 0.0 - deepest  # never -0.0
