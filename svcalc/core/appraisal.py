@@ -102,7 +102,7 @@ def resolve(proposal: Proposal) -> Flows:
         other_income=other,
         supplier_investment=float(sup.upfront_investment),
         public_factors=finance.discount_factors(n, pub.discount_rate),
-        supplier_factors=finance.flat_discount_factors(n, sup.cost_of_capital),
+        supplier_factors=finance.shared_flat_discount_factors(n, sup.cost_of_capital),
         # Channel shift (DESIGN.md 4.4): BAU at today's mix; the shifted cost to the bearing side.
         **contact_flows(proposal.channel_shift, n),
     )

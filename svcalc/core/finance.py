@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -33,6 +33,7 @@ __all__ = [
     "payback",
     "peak_funding_requirement",
     "real_terms_factors",
+    "shared_flat_discount_factors",
     "stpr_discount_factors",
 ]
 
@@ -80,6 +81,15 @@ def flat_discount_factors(n_years: int, rate: float) -> np.ndarray:
     [1.0, 0.925926, 0.857339]
     """
     return np.power(1.0 + rate, -np.arange(n_years + 1, dtype=float))
+
+
+@lru_cache(maxsize=256)
+def shared_flat_discount_factors(n_years: int, rate: float) -> np.ndarray:
+    """:func:`flat_discount_factors`, cached and read-only (like the STPR factors): appraisals
+    with the same term and rate, such as the default 8% cost of capital, share one array."""
+    factors = flat_discount_factors(n_years, rate)
+    factors.flags.writeable = False
+    return factors
 
 
 def discount_factors(n_years: int, rate: float | None = None) -> np.ndarray:
