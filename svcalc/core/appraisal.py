@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from itertools import accumulate
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -259,6 +260,10 @@ def _partnership_case(
     )
 
 
+#: ``CashFlowRow._make`` without its Python-level wrapper (zip gives every row all 19 fields).
+_cash_flow_row = partial(tuple.__new__, CashFlowRow)
+
+
 def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> list[CashFlowRow]:
     n = f.term_years
     # Plain lists: for at most 61 years, a list per column (and Python's float arithmetic, which
@@ -278,7 +283,7 @@ def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> list[CashFlowRow]
                [v * df for v, df in zip(supplier_flow, supplier_factors)],
                head + f.baseline_contact.tolist(), head + f.public_contact.tolist(),
                head + f.supplier_contact.tolist(), strict=True)
-    return list(map(CashFlowRow._make, rows))
+    return list(map(_cash_flow_row, rows))
 
 
 def appraise(proposal: Proposal) -> Appraisal:

@@ -235,14 +235,22 @@ def _single_root(coeffs: list[float]) -> float | None:
 
 def _one_sign_change(coeffs: list[float]) -> bool:
     """True when the finite flows change sign exactly once (zeros skipped)."""
-    changes, last = 0, 0.0
+    if math.inf in coeffs or -math.inf in coeffs:
+        return False
+    changes, last_negative = 0, None  # the sign of the last non-zero value, None before any
     for value in coeffs:
-        if not math.isfinite(value):
-            return False
-        if value != 0.0:
-            if last != 0.0 and (value < 0.0) != (last < 0.0):
+        if value < 0.0:
+            if last_negative is False:
                 changes += 1
-            last = value
+            last_negative = True
+        elif value > 0.0:
+            if last_negative:
+                changes += 1
+            last_negative = False
+        elif value != 0.0:  # NaN
+            return False
+        if changes > 1:
+            return False
     return changes == 1
 
 
