@@ -19,7 +19,7 @@ import numpy as np
 
 from svcalc import __version__
 from svcalc.core import finance
-from svcalc.core.channel_shift import contact_flows
+from svcalc.core.channel_shift import ContactCosts, contact_costs, contact_flows
 from svcalc.core.errors import ProposalError
 from svcalc.core.model import (
     Appraisal,
@@ -75,6 +75,12 @@ def _yearly(value: YearlyValue, n: int, pointer: str) -> np.ndarray:
 
 def resolve(proposal: Proposal) -> Flows:
     """Expand yearly values, convert nominal to real prices, and build discount factors."""
+    return _resolve(proposal)[0]
+
+
+def _resolve(proposal: Proposal) -> tuple[Flows, ContactCosts | None]:
+    """:func:`resolve`, and the channel shift's contact costs (``None`` without one), which the
+    channel-shift view reuses rather than recomputes."""
     n = proposal.term_years
     if not 1 <= n <= 60:
         raise ProposalError("term_years must be between 1 and 60", "#/term_years")
@@ -93,7 +99,9 @@ def resolve(proposal: Proposal) -> Flows:
         deflator = finance.real_terms_factors(n, proposal.inflation)[1:]
         yearly = [series * deflator for series in yearly]
     baseline, payment, retained, opex, other = yearly
-    return Flows(
+    cs = proposal.channel_shift
+    contact = None if cs is None else contact_costs(cs, n)
+    flows = Flows(
         term_years=n,
         baseline=baseline,
         payment=payment,
@@ -105,8 +113,9 @@ def resolve(proposal: Proposal) -> Flows:
         public_factors=finance.discount_factors(n, pub.discount_rate),
         supplier_factors=finance.shared_flat_discount_factors(n, sup.cost_of_capital),
         # Channel shift (DESIGN.md 4.4): BAU at today's mix; the shifted cost to the bearing side.
-        **contact_flows(proposal.channel_shift, n),
+        **contact_flows(cs, n, costs=contact),
     )
+    return flows, contact
 
 
 def public_net(f: Flows) -> np.ndarray:
@@ -305,7 +314,7 @@ def appraise(proposal: Proposal) -> Appraisal:
     # Imported here: these views build on Flows, so they import this module.
     from svcalc.core import flags, risk, sensitivity, verdict
 
-    f = resolve(proposal)
+    f, stated_contact = _resolve(proposal)
     pub = public_net(f)
     sup = supplier_net(f)
     assumptions = risk.assumptions(proposal, f.public_upfront)
@@ -320,8 +329,10 @@ def appraise(proposal: Proposal) -> Appraisal:
     )
     # The risk-adjusted view slows any channel-shift migration by the works-duration uplift.
     stretch = 1.0 + (assumptions.duration_uplift or 0.0)
+    adjusted_contact = None
     if proposal.channel_shift is not None and stretch != 1.0:
-        contact = contact_flows(proposal.channel_shift, f.term_years, stretch)
+        adjusted_contact = contact_costs(proposal.channel_shift, f.term_years, stretch)
+        contact = contact_flows(proposal.channel_shift, f.term_years, stretch, adjusted_contact)
         ra = risk.risk_view(replace(f, **contact), assumptions, pub, sup)
     else:
         ra = risk.risk_view(f, assumptions, pub, sup)
@@ -332,6 +343,7 @@ def appraise(proposal: Proposal) -> Appraisal:
         proposal, f.public_factors, f.payment, public, supplier, partnership,
         SocialRiskFigures(public_npv=ra.public_npv, supplier_npv=ra.supplier_npv,
                           support_ratio=ra.support_ratio, channel_shift_stretch=stretch),
+        stated_contact=stated_contact, adjusted_contact=adjusted_contact,
     )
     sens = sensitivity.analyse(sensitivity.levers(f, pub, sup, public.npv, supplier.npv))
     found = flags.evaluate(proposal, f, public, supplier, assumptions, sens) + social_flags
