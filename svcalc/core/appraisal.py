@@ -209,9 +209,9 @@ def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str],
         notes["discounted_payback_years"] = (
             "the supplier does not recover its investment at its cost of capital within the term"
         )
-    total_revenue = float(np.sum(revenue))
+    total_revenue = float(revenue.sum())  # the same reduction as np.sum, without its wrapper
     opex = f.supplier_opex + f.supplier_contact
-    whole_life = _ratio(total_revenue - float(np.sum(opex)) - f.supplier_investment, total_revenue)
+    whole_life = _ratio(total_revenue - float(opex.sum()) - f.supplier_investment, total_revenue)
     if whole_life is None:
         notes["whole_life_margin"] = "the supplier has no revenue over the term"
     if ra.whole_life_margin is None:
