@@ -10,14 +10,16 @@ Two steps, kept apart so that other views (risk-adjusted, sensitivity, simulatio
 from __future__ import annotations
 
 import math
+from itertools import accumulate
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from svcalc import __version__
 from svcalc.core import finance
-from svcalc.core.channel_shift import contact_flows
+from svcalc.core.channel_shift import ContactCosts, contact_costs, contact_flows
 from svcalc.core.errors import ProposalError
 from svcalc.core.model import (
     Appraisal,
@@ -62,7 +64,9 @@ class Flows:
 
 def _yearly(value: YearlyValue, n: int, pointer: str) -> np.ndarray:
     if isinstance(value, int | float):
-        return np.full(n, float(value))
+        arr = np.empty(n)  # np.full's work, without its Python-level overhead
+        arr.fill(float(value))
+        return arr
     arr = np.asarray(value, dtype=float)
     if arr.shape != (n,):
         raise ProposalError(f"expected {n} values, one per contract year, got {arr.size}", pointer)
@@ -71,6 +75,12 @@ def _yearly(value: YearlyValue, n: int, pointer: str) -> np.ndarray:
 
 def resolve(proposal: Proposal) -> Flows:
     """Expand yearly values, convert nominal to real prices, and build discount factors."""
+    return _resolve(proposal)[0]
+
+
+def _resolve(proposal: Proposal) -> tuple[Flows, ContactCosts | None]:
+    """:func:`resolve`, and the channel shift's contact costs (``None`` without one), which the
+    channel-shift view reuses rather than recomputes."""
     n = proposal.term_years
     if not 1 <= n <= 60:
         raise ProposalError("term_years must be between 1 and 60", "#/term_years")
@@ -89,7 +99,9 @@ def resolve(proposal: Proposal) -> Flows:
         deflator = finance.real_terms_factors(n, proposal.inflation)[1:]
         yearly = [series * deflator for series in yearly]
     baseline, payment, retained, opex, other = yearly
-    return Flows(
+    cs = proposal.channel_shift
+    contact = None if cs is None else contact_costs(cs, n)
+    flows = Flows(
         term_years=n,
         baseline=baseline,
         payment=payment,
@@ -99,10 +111,11 @@ def resolve(proposal: Proposal) -> Flows:
         other_income=other,
         supplier_investment=float(sup.upfront_investment),
         public_factors=finance.discount_factors(n, pub.discount_rate),
-        supplier_factors=finance.flat_discount_factors(n, sup.cost_of_capital),
+        supplier_factors=finance.shared_flat_discount_factors(n, sup.cost_of_capital),
         # Channel shift (DESIGN.md 4.4): BAU at today's mix; the shifted cost to the bearing side.
-        **contact_flows(proposal.channel_shift, n),
+        **contact_flows(cs, n, costs=contact),
     )
+    return flows, contact
 
 
 def public_net(f: Flows) -> np.ndarray:
@@ -159,8 +172,8 @@ def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str],
             "the final-year business-as-usual cost is zero or negligible")
     # BCR of the incremental case against BAU: PV of the years that save / PV of those that cost.
     years = discounted.tolist()
-    benefits = sum(v for v in years if v > 0.0)
-    costs = -sum(v for v in years if v < 0.0)
+    benefits = sum([v for v in years if v > 0.0])
+    costs = -sum([v for v in years if v < 0.0])
     bcr = _ratio(benefits, costs)
     if bcr is None:
         notes["bcr"] = "no year costs the public body more than business as usual"
@@ -196,15 +209,17 @@ def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str],
         notes["discounted_payback_years"] = (
             "the supplier does not recover its investment at its cost of capital within the term"
         )
-    total_revenue = float(np.sum(revenue))
+    total_revenue = float(revenue.sum())  # the same reduction as np.sum, without its wrapper
     opex = f.supplier_opex + f.supplier_contact
-    whole_life = _ratio(total_revenue - float(np.sum(opex)) - f.supplier_investment, total_revenue)
+    whole_life = _ratio(total_revenue - float(opex.sum()) - f.supplier_investment, total_revenue)
     if whole_life is None:
         notes["whole_life_margin"] = "the supplier has no revenue over the term"
     if ra.whole_life_margin is None:
         notes["whole_life_margin_risk_adjusted"] = "the supplier has no revenue over the term"
     # null in a year with no revenue, or revenue so small that the margin overflows
-    margins = [_ratio(r - o, r) for r, o in zip(revenue.tolist(), opex.tolist(), strict=True)]
+    # (_ratio inlined: one call per year is most of this line's cost)
+    margins = [None if r == 0.0 or not math.isfinite(m := (r - o) / r) else m
+               for r, o in zip(revenue.tolist(), opex.tolist(), strict=True)]
     if None in margins:
         notes["annual_margins"] = "a year with no (or negligible) revenue has no margin (null)"
     return SupplierCase(
@@ -254,27 +269,30 @@ def _partnership_case(
     )
 
 
+#: ``CashFlowRow._make`` without its Python-level wrapper (zip gives every row all 19 fields).
+_cash_flow_row = partial(tuple.__new__, CashFlowRow)
+
+
 def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> list[CashFlowRow]:
     n = f.term_years
-    # One stacked array, one tolist: cheaper than a numpy call and a list per column.
-    yearly = np.zeros((8, n + 1))
-    for row, series in enumerate((f.baseline, f.payment, f.retained, f.payment + f.other_income,
-                                  f.supplier_opex, f.baseline_contact, f.public_contact,
-                                  f.supplier_contact)):
-        yearly[row, 1:] = series
-    (baseline, payment, retained, revenue, opex, baseline_contact, public_contact,
-     supplier_contact) = yearly.tolist()
-    public_upfront = [f.public_upfront] + [0.0] * n
-    supplier_investment = [f.supplier_investment] + [0.0] * n
-    by_year = np.stack((f.public_factors, pub, np.cumsum(pub), pub * f.public_factors,
-                        sup, np.cumsum(sup), f.supplier_factors, sup * f.supplier_factors))
-    (public_factors, public_flow, public_cum, public_disc, supplier_flow, supplier_cum,
-     supplier_factors, supplier_disc) = by_year.tolist()
-    rows = zip(range(n + 1), public_factors, baseline, payment, retained, public_upfront,
-               public_flow, public_cum, public_disc, revenue, opex, supplier_investment,
-               supplier_flow, supplier_cum, supplier_factors, supplier_disc, baseline_contact,
-               public_contact, supplier_contact, strict=True)
-    return list(map(CashFlowRow._make, rows))
+    # Plain lists: for at most 61 years, a list per column (and Python's float arithmetic, which
+    # is numpy's elementwise arithmetic bit for bit) is cheaper than stacking arrays.
+    head = [0.0]
+    zeros = [0.0] * n
+    payment = f.payment.tolist()
+    public_flow, supplier_flow = pub.tolist(), sup.tolist()
+    public_factors, supplier_factors = f.public_factors.tolist(), f.supplier_factors.tolist()
+    rows = zip(range(n + 1), public_factors, head + f.baseline.tolist(), head + payment,
+               head + f.retained.tolist(), [f.public_upfront] + zeros,
+               public_flow, accumulate(public_flow),
+               [v * df for v, df in zip(public_flow, public_factors)],
+               head + [p + o for p, o in zip(payment, f.other_income.tolist())],
+               head + f.supplier_opex.tolist(), [f.supplier_investment] + zeros,
+               supplier_flow, accumulate(supplier_flow), supplier_factors,
+               [v * df for v, df in zip(supplier_flow, supplier_factors)],
+               head + f.baseline_contact.tolist(), head + f.public_contact.tolist(),
+               head + f.supplier_contact.tolist(), strict=True)
+    return list(map(_cash_flow_row, rows))
 
 
 def appraise(proposal: Proposal) -> Appraisal:
@@ -296,7 +314,7 @@ def appraise(proposal: Proposal) -> Appraisal:
     # Imported here: these views build on Flows, so they import this module.
     from svcalc.core import flags, risk, sensitivity, verdict
 
-    f = resolve(proposal)
+    f, stated_contact = _resolve(proposal)
     pub = public_net(f)
     sup = supplier_net(f)
     assumptions = risk.assumptions(proposal, f.public_upfront)
@@ -311,8 +329,10 @@ def appraise(proposal: Proposal) -> Appraisal:
     )
     # The risk-adjusted view slows any channel-shift migration by the works-duration uplift.
     stretch = 1.0 + (assumptions.duration_uplift or 0.0)
+    adjusted_contact = None
     if proposal.channel_shift is not None and stretch != 1.0:
-        contact = contact_flows(proposal.channel_shift, f.term_years, stretch)
+        adjusted_contact = contact_costs(proposal.channel_shift, f.term_years, stretch)
+        contact = contact_flows(proposal.channel_shift, f.term_years, stretch, adjusted_contact)
         ra = risk.risk_view(replace(f, **contact), assumptions, pub, sup)
     else:
         ra = risk.risk_view(f, assumptions, pub, sup)
@@ -323,6 +343,7 @@ def appraise(proposal: Proposal) -> Appraisal:
         proposal, f.public_factors, f.payment, public, supplier, partnership,
         SocialRiskFigures(public_npv=ra.public_npv, supplier_npv=ra.supplier_npv,
                           support_ratio=ra.support_ratio, channel_shift_stretch=stretch),
+        stated_contact=stated_contact, adjusted_contact=adjusted_contact,
     )
     sens = sensitivity.analyse(sensitivity.levers(f, pub, sup, public.npv, supplier.npv))
     found = flags.evaluate(proposal, f, public, supplier, assumptions, sens) + social_flags

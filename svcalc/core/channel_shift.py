@@ -136,19 +136,21 @@ def contact_costs(cs: ChannelShift, n_years: int, stretch: float = 1.0) -> Conta
     )
 
 
-def contact_flows(cs: ChannelShift | None, n_years: int,
-                  stretch: float = 1.0) -> dict[str, np.ndarray]:
+def contact_flows(cs: ChannelShift | None, n_years: int, stretch: float = 1.0,
+                  costs: ContactCosts | None = None) -> dict[str, np.ndarray]:
     """The contact-cost arrays of :class:`~svcalc.core.appraisal.Flows`, years 1..n_years.
 
     Business as usual carries the cost at today's mix and avoidable rate; the side named by
     ``borne_by`` carries the shifted cost; the other side nothing. Without a channel shift, all
     three are zeros. A risk-adjusted view rebuilds its flows with
-    ``dataclasses.replace(flows, **contact_flows(cs, n, stretch))``.
+    ``dataclasses.replace(flows, **contact_flows(cs, n, stretch))``. ``costs`` is
+    ``contact_costs(cs, n_years, stretch)`` when the caller already has it (it is not recomputed).
     """
     zeros = np.zeros(n_years)
     if cs is None:
         return {"baseline_contact": zeros, "public_contact": zeros, "supplier_contact": zeros}
-    costs = contact_costs(cs, n_years, stretch)
+    if costs is None:
+        costs = contact_costs(cs, n_years, stretch)
     public = cs.borne_by == "public"
     return {
         "baseline_contact": costs.cost_baseline,
@@ -175,13 +177,17 @@ def _digital_share(cs: ChannelShift, key: str) -> float:
 
 
 def channel_shift_case(cs: ChannelShift, factors: np.ndarray,
-                       stretch_risk_adjusted: float = 1.0) -> ChannelShiftCase:
+                       stretch_risk_adjusted: float = 1.0, *, stated: ContactCosts | None = None,
+                       adjusted: ContactCosts | None = None) -> ChannelShiftCase:
     """The response block: per-year table, PVs at the public discount factors, migration speed.
 
-    ``factors`` are the public discount factors for years 0..T.
+    ``factors`` are the public discount factors for years 0..T. ``stated`` and ``adjusted`` are
+    ``contact_costs(cs, T)`` and ``contact_costs(cs, T, stretch_risk_adjusted)`` when the caller
+    already has them (an appraisal computes both for its cash flows).
     """
     n = factors.size - 1
-    stated = contact_costs(cs, n)
+    if stated is None:
+        stated = contact_costs(cs, n)
     dfs = factors[1:]
     notes: dict[str, str] = {}
     if cs.years_to_target > n:
@@ -190,7 +196,8 @@ def channel_shift_case(cs: ChannelShift, factors: np.ndarray,
             "table stops part-way along the migration"
         )
     if stretch_risk_adjusted > 1.0:
-        adjusted = contact_costs(cs, n, stretch_risk_adjusted)
+        if adjusted is None:
+            adjusted = contact_costs(cs, n, stretch_risk_adjusted)
         saving_ra = float(np.dot(adjusted.saving, dfs))
     else:
         saving_ra = float(np.dot(stated.saving, dfs))

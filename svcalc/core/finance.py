@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -33,6 +33,7 @@ __all__ = [
     "payback",
     "peak_funding_requirement",
     "real_terms_factors",
+    "shared_flat_discount_factors",
     "stpr_discount_factors",
 ]
 
@@ -80,6 +81,15 @@ def flat_discount_factors(n_years: int, rate: float) -> np.ndarray:
     [1.0, 0.925926, 0.857339]
     """
     return np.power(1.0 + rate, -np.arange(n_years + 1, dtype=float))
+
+
+@lru_cache(maxsize=256)
+def shared_flat_discount_factors(n_years: int, rate: float) -> np.ndarray:
+    """:func:`flat_discount_factors`, cached and read-only (like the STPR factors): appraisals
+    with the same term and rate, such as the default 8% cost of capital, share one array."""
+    factors = flat_discount_factors(n_years, rate)
+    factors.flags.writeable = False
+    return factors
 
 
 def discount_factors(n_years: int, rate: float | None = None) -> np.ndarray:
@@ -183,7 +193,10 @@ def _single_root(coeffs: list[float]) -> float | None:
     # root, so the range only needs checking afterwards. Typical flows take 4-6 steps.
     x = 1.0 / 1.1
     for _ in range(40):
-        f, d = _horner(rev, x)
+        f = d = 0.0
+        for a in rev:  # Horner's rule for p(x) and p'(x), inlined: this loop is the hot path
+            d = d * x + f
+            f = f * x + a
         if d == 0.0 or not math.isfinite(f) or not math.isfinite(d):
             break
         step = f / d
@@ -222,14 +235,22 @@ def _single_root(coeffs: list[float]) -> float | None:
 
 def _one_sign_change(coeffs: list[float]) -> bool:
     """True when the finite flows change sign exactly once (zeros skipped)."""
-    changes, last = 0, 0.0
+    if math.inf in coeffs or -math.inf in coeffs:
+        return False
+    changes, last_negative = 0, None  # the sign of the last non-zero value, None before any
     for value in coeffs:
-        if not math.isfinite(value):
-            return False
-        if value != 0.0:
-            if last != 0.0 and (value < 0.0) != (last < 0.0):
+        if value < 0.0:
+            if last_negative is False:
                 changes += 1
-            last = value
+            last_negative = True
+        elif value > 0.0:
+            if last_negative:
+                changes += 1
+            last_negative = False
+        elif value != 0.0:  # NaN
+            return False
+        if changes > 1:
+            return False
     return changes == 1
 
 
@@ -362,5 +383,6 @@ def peak_funding_requirement(flows: np.ndarray) -> float:
     cum = deepest = 0.0
     for value in flows.tolist():
         cum += value
-        deepest = min(deepest, cum)
+        if cum < deepest:  # min(deepest, cum), without a call per year
+            deepest = cum
     return 0.0 - deepest  # never -0.0

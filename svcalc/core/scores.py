@@ -20,6 +20,7 @@ Every function takes the stated and the risk-adjusted figures as separate parame
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from svcalc.core.model import Acceptability, Score, ScoreComponent
 from svcalc.core.reference import REFERENCE
@@ -31,13 +32,14 @@ _SCORES = REFERENCE["scores"]
 
 def _combine(components: Sequence[ScoreComponent], missing: list[str], note: str,
              penalty: float = 0.0) -> Score:
-    total = sum(c.weight for c in components)
+    # Lists, not generators, into sum(): the same additions in the same order, with less overhead.
+    total = sum([c.weight for c in components])
     present = [c for c in components if c.credit is not None]
-    weight = sum(c.weight for c in present)
+    weight = sum([c.weight for c in present])
     score: float | None = None
     applied = 0.0
     if weight > 0.0:
-        raw = 100.0 * sum(c.weight * (c.credit or 0.0) for c in present) / weight
+        raw = 100.0 * sum([c.weight * (c.credit or 0.0) for c in present]) / weight
         applied = min(penalty, raw)
         score = raw - applied
     return Score(score=score, coverage=weight / total if total else 0.0,
@@ -157,8 +159,22 @@ def acceptability_score(acceptability: Acceptability | None, *,
     >>> acceptability_score(a, digital_share_target=0.95).penalty
     15.0
     """
+    if acceptability is None:
+        # Nothing given: the same score for every proposal with this digital target, so it is
+        # built once. Its components are frozen; the lists are fresh for each caller.
+        cached = _nothing_given(digital_share_target)
+        return Score(cached.score, cached.coverage, list(cached.components), list(cached.missing),
+                     cached.penalty, cached.note)
+    return _acceptability_score(acceptability, digital_share_target)
+
+
+@lru_cache(maxsize=64)
+def _nothing_given(digital_share_target: float | None) -> Score:
+    return _acceptability_score(Acceptability(), digital_share_target)
+
+
+def _acceptability_score(acc: Acceptability, digital_share_target: float | None) -> Score:
     w = _SCORES["acceptability"]["weights"]
-    acc = acceptability or Acceptability()
     missing: list[str] = []
     components: list[ScoreComponent] = []
     for name, who in (("citizen_support", "citizens"), ("staff_support", "staff")):

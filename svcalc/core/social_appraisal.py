@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from svcalc.core.channel_shift import channel_shift_case
+from svcalc.core.channel_shift import ContactCosts, channel_shift_case
 from svcalc.core.model import (
     ChannelShiftCase,
     Flag,
@@ -52,16 +52,20 @@ class RiskFigures:
 
 def social_view(proposal: Proposal, public_factors: np.ndarray, payments: np.ndarray,
                 public: PublicCase, supplier: SupplierCase, partnership: PartnershipCase,
-                risk: RiskFigures) -> tuple[SocialValueCase, ChannelShiftCase | None, list[Flag]]:
+                risk: RiskFigures, *, stated_contact: ContactCosts | None = None,
+                adjusted_contact: ContactCosts | None = None,
+                ) -> tuple[SocialValueCase, ChannelShiftCase | None, list[Flag]]:
     """Social value (always present, with its scores), channel shift (if given) and flags.
 
     ``public_factors`` are the public discount factors for years 0..T and ``payments`` the
-    annual payments for years 1..T in real prices.
+    annual payments for years 1..T in real prices. ``stated_contact`` / ``adjusted_contact``:
+    the channel shift's contact costs, as stated and stretched, when already computed.
     """
     cs_case = None
     if proposal.channel_shift is not None:
         cs_case = channel_shift_case(proposal.channel_shift, public_factors,
-                                     risk.channel_shift_stretch)
+                                     risk.channel_shift_stretch, stated=stated_contact,
+                                     adjusted=adjusted_contact)
     payments_pv = float(np.dot(payments, public_factors[1:]))
     notes: dict[str, str] = {}
     sv_pv: float | None = None

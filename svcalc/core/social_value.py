@@ -20,6 +20,7 @@ flat public rate). The risk-adjusted view cuts the quantity by the haircut of th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -73,11 +74,20 @@ def proxy_unit_values(name: str, calendar_years: np.ndarray | None) -> np.ndarra
     if calendar_years is None:
         raise ProposalError(f"the {name} proxy varies by calendar year: give "
                             "social_value.base_calendar_year", "#/social_value/base_calendar_year")
-    years = np.array([v["year"] for v in values], dtype=float)
-    logs = np.log(np.array([v["value"] for v in values], dtype=float))
+    years, logs = _proxy_table(name)
     interpolated: np.ndarray = np.exp(np.interp(np.asarray(calendar_years, dtype=float), years,
                                                 logs))
     return interpolated
+
+
+@cache
+def _proxy_table(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The published years of a year-dependent proxy and the logs of its values (built once)."""
+    values = PROXIES[name]["values"]
+    years = np.array([v["year"] for v in values], dtype=float)
+    logs = np.log(np.array([v["value"] for v in values], dtype=float))
+    years.flags.writeable = logs.flags.writeable = False
+    return years, logs
 
 
 def _unit_matrix(outcomes: Sequence[Outcome], horizon: int,
@@ -102,11 +112,17 @@ def value_matrices(outcomes: Sequence[Outcome], horizon: int,
     >>> gross[0].tolist(), [round(float(v), 6) for v in adjusted[0]]
     ([0.0, 1000.0, 1000.0, 1000.0, 0.0], [0.0, 500.0, 450.0, 405.0, 0.0])
     """
+    return _value_matrices(outcomes, horizon,
+                           _unit_matrix(outcomes, horizon, base_calendar_year))
+
+
+def _value_matrices(outcomes: Sequence[Outcome], horizon: int,
+                    unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`value_matrices` given the unit-value matrix (which the caller also reports)."""
     t = np.arange(horizon + 1, dtype=float)
     start = np.array([o.start_year for o in outcomes], dtype=float)[:, None]
     end = start + np.array([o.duration_years for o in outcomes], dtype=float)[:, None]
     active = (t >= start) & (t < end)
-    unit = _unit_matrix(outcomes, horizon, base_calendar_year)
     quantity = np.array([o.quantity for o in outcomes], dtype=float)[:, None]
     gross = np.where(active, quantity * unit, 0.0)
     factor = np.array([(1.0 - o.deadweight) * (1.0 - o.attribution) * (1.0 - o.displacement)
@@ -141,8 +157,8 @@ def social_value_figures(sv: SocialValue, public_discount_rate: float | None,
         return 0.0, 0.0, 0.0 if payments_pv > 0.0 else None, [], notes
     horizon = _horizon(sv.outcomes)
     factors = finance.discount_factors(horizon, public_discount_rate)
-    gross, adjusted = value_matrices(sv.outcomes, horizon, sv.base_calendar_year)
     unit = _unit_matrix(sv.outcomes, horizon, sv.base_calendar_year)
+    gross, adjusted = _value_matrices(sv.outcomes, horizon, unit)
     pv = adjusted @ factors
     haircut = np.array([evidence_haircut(o.evidence_grade) for o in sv.outcomes])
     pv_ra = pv * (1.0 - haircut)
