@@ -263,7 +263,7 @@ def _gc_paused() -> Iterator[None]:
 
 def appraise_batch(items: list[Any], cap: int = MAX_ITERATIONS) -> list[dict[str, Any]]:
     """Appraise ``items`` in order. Identical proposals are appraised once (portals often resend
-    the same bid); a copy of the cached result is answered for each."""
+    the same bid); the first one's result is answered for each."""
     with _gc_paused():
         return _appraise_batch(items, cap)
 
@@ -277,7 +277,7 @@ def _identity(raw: Any) -> bytes:
     which tells them apart."""
     try:
         key = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
-    except (TypeError, orjson.JSONEncodeError):  # pragma: no cover - parsed JSON always dumps
+    except TypeError:  # pragma: no cover - parsed JSON always dumps (JSONEncodeError included)
         return b""
     if b"null" in key:
         return json.dumps(raw, sort_keys=True, allow_nan=True).encode()
