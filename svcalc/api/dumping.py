@@ -19,7 +19,7 @@ hooks, a mapping or a missing attribute -> that schema's ``Schema.dump``), and
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from marshmallow import Schema, fields
@@ -68,8 +68,7 @@ def _positions(row_type: type, attrs: tuple[str, ...]) -> tuple[int, ...] | bool
 
 class _Compiler:
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"_text": _text, "Mapping": Mapping,
-                                          "_positions": _positions}
+        self.namespace: dict[str, Any] = {"_text": _text, "_positions": _positions}
         self.done: dict[int, str] = {}
         self.sources: list[str] = []
         self._n = 0
@@ -192,7 +191,6 @@ class _Compiler:
             "            )]",
             f"    return [{each} for _x in _v]",
         ]))
-        self.namespace[name] = None
         return name
 
     def build(self, schema: Schema) -> Dumper:
@@ -220,14 +218,18 @@ def _key(schema: Schema) -> tuple[Any, ...]:
 
 class CompiledDump:
     """Schema mixin: ``dump`` runs the compiled function, compiled once per schema class and
-    field selection (``only``, ``exclude``, ...), so a schema made per request costs nothing."""
+    field selection (``only``, ``exclude``, ...), so a schema made per request costs nothing;
+    each instance keeps a reference to its function, so a dump does not rebuild the key."""
 
     def dump(self, obj: Any, *, many: bool | None = None) -> Any:
         schema: Schema = self  # type: ignore[assignment]
-        key = _key(schema)
-        if key not in _CACHE:
-            _CACHE[key] = compile_dump(schema) if _compilable(schema) else None
-        fn = _CACHE[key]
+        try:
+            fn = self.__dict__["_compiled_dump"]
+        except KeyError:
+            key = _key(schema)
+            if key not in _CACHE:
+                _CACHE[key] = compile_dump(schema) if _compilable(schema) else None
+            fn = self.__dict__["_compiled_dump"] = _CACHE[key]
         if fn is None:
             return Schema.dump(schema, obj, many=many)
         if schema.many if many is None else many:
