@@ -29,30 +29,31 @@ class StrictJSONProvider(DefaultJSONProvider):
     sort_keys = False
     _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
+    def _compact(self, obj: Any) -> bytes | None:
+        """orjson's compact bytes for ``obj``, or ``None`` for what it cannot encode."""
+        if self._app.testing:
+            super().dumps(obj, allow_nan=False)  # raises ValueError on NaN/Infinity
+        try:
+            return orjson.dumps(obj, default=self.default, option=self._OPTIONS)
+        except TypeError:
+            return None
+
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         kwargs.setdefault("allow_nan", False)
-        if kwargs.keys() - {"allow_nan", "separators"} or kwargs["allow_nan"]:
-            return super().dumps(obj, **kwargs)  # indent, sort_keys, ...: the stdlib's options
-        if self._app.testing:
-            super().dumps(obj, **kwargs)  # raises ValueError on NaN/Infinity
-        try:
-            return orjson.dumps(obj, default=self.default, option=self._OPTIONS).decode()
-        except TypeError:
-            return super().dumps(obj, **kwargs)
+        if not (kwargs.keys() - {"allow_nan", "separators"} or kwargs["allow_nan"]):
+            body = self._compact(obj)
+            if body is not None:
+                return body.decode()
+        return super().dumps(obj, **kwargs)  # indent, sort_keys, ...: the stdlib's options
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """As Flask's, but orjson's bytes go out as they are (no decode and re-encode of what
         can be a 25 MB batch answer)."""
-        if self._app.debug or self.compact is False:
-            return super().response(*args, **kwargs)  # indented: the stdlib path
-        obj = self._prepare_response_obj(args, kwargs)
-        if self._app.testing:
-            super().dumps(obj, allow_nan=False)  # raises ValueError on NaN/Infinity
-        try:
-            body = orjson.dumps(obj, default=self.default, option=self._OPTIONS) + b"\n"
-        except TypeError:
-            return super().response(*args, **kwargs)
-        return self._app.response_class(body, mimetype=self.mimetype)
+        if not ((self.compact is None and self._app.debug) or self.compact is False):
+            body = self._compact(self._prepare_response_obj(args, kwargs))
+            if body is not None:
+                return self._app.response_class(body + b"\n", mimetype=self.mimetype)
+        return super().response(*args, **kwargs)  # indented, or what orjson cannot encode
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
