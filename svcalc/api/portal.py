@@ -28,12 +28,12 @@ from svcalc.api.dumping import CompiledDump
 from svcalc.api.problems import PROBLEM_BASE, PROBLEM_TYPES, ProblemErrorSchema, flatten, pointer
 from svcalc.api.schemas import (
     MAX_ITERATIONS,
+    UNIT_MONEY,
     AppraisalSchema,
     FlagSchema,
     ProposalSchema,
     ScoresSchema,
     SustainableSchema,
-    UNIT_MONEY,
     VerdictSchema,
     _meta,
 )

@@ -10,9 +10,9 @@ Two steps, kept apart so that other views (risk-adjusted, sensitivity, simulatio
 from __future__ import annotations
 
 import math
-from itertools import accumulate
 from dataclasses import dataclass, replace
 from functools import partial
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -285,11 +285,11 @@ def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> list[CashFlowRow]
     rows = zip(range(n + 1), public_factors, head + f.baseline.tolist(), head + payment,
                head + f.retained.tolist(), [f.public_upfront] + zeros,
                public_flow, accumulate(public_flow),
-               [v * df for v, df in zip(public_flow, public_factors)],
-               head + [p + o for p, o in zip(payment, f.other_income.tolist())],
+               [v * df for v, df in zip(public_flow, public_factors, strict=True)],
+               head + [p + o for p, o in zip(payment, f.other_income.tolist(), strict=True)],
                head + f.supplier_opex.tolist(), [f.supplier_investment] + zeros,
                supplier_flow, accumulate(supplier_flow), supplier_factors,
-               [v * df for v, df in zip(supplier_flow, supplier_factors)],
+               [v * df for v, df in zip(supplier_flow, supplier_factors, strict=True)],
                head + f.baseline_contact.tolist(), head + f.public_contact.tolist(),
                head + f.supplier_contact.tolist(), strict=True)
     return list(map(_cash_flow_row, rows))
