@@ -34,8 +34,8 @@ import numpy_financial as npf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.server import Server, cpu_seconds  # noqa: E402
-from bench.service import LUA, run_wrk  # noqa: E402
+from bench.server import Server  # noqa: E402
+from bench.service import LUA, run_wrk, run_wrk_measured  # noqa: E402
 from svcalc.api.bench import BENCH_PROPOSAL  # noqa: E402
 from svcalc.app import create_app  # noqa: E402
 from svcalc.core.appraisal import public_net, resolve, supplier_net  # noqa: E402
@@ -114,12 +114,10 @@ def bench_batch_http(n: int, rounds: int, duration: float) -> dict[str, float]:
         for round_ in range(rounds):
             for name in (("single", "batch") if round_ % 2 == 0 else ("batch", "single")):
                 path, connections, per_request = plan[name]
-                workers = server.worker_pids()
-                cpu = cpu_seconds(workers)
-                result = run_wrk(server.url + path, scripts[name], duration, connections, 2)
+                result = run_wrk_measured(server, path, scripts[name], duration, connections, 2)
                 totals[name][0] += result["requests"] * per_request
                 totals[name][1] += result["duration_us"] / 1e6
-                totals[name][2] += cpu_seconds(workers) - cpu
+                totals[name][2] += result["worker_cpu_s"]
     out: dict[str, float] = {"proposals": n}
     for name, (count, seconds, cpu) in totals.items():
         if count == 0:

@@ -76,6 +76,17 @@ def run_wrk(url: str, script: Path, duration: float, connections: int,
     return result
 
 
+def run_wrk_measured(server: Server, path: str, script: Path, duration: float, connections: int,
+                     threads: int) -> dict[str, Any]:
+    """:func:`run_wrk` against ``server``, with the CPU its workers spent meanwhile
+    (``worker_cpu_s``): steadier than req/s when other work shares the machine."""
+    workers = server.worker_pids()
+    cpu_before = cpu_seconds(workers)
+    result = run_wrk(server.url + path, script, duration, connections, threads)
+    result["worker_cpu_s"] = cpu_seconds(workers) - cpu_before
+    return result
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -111,12 +122,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for round_ in range(args.rounds):
                 for name in order[round_ % 3:] + order[:round_ % 3]:  # rotate: no fixed slot
                     path, script = endpoints[name]
-                    workers = server.worker_pids()
-                    cpu_before = cpu_seconds(workers)
-                    result = run_wrk(server.url + path, script, args.duration,
-                                     args.connections, args.threads)
-                    result["worker_cpu_s"] = cpu_seconds(workers) - cpu_before
-                    runs[name].append(result)
+                    runs[name].append(run_wrk_measured(server, path, script, args.duration,
+                                                       args.connections, args.threads))
             check_answers(server.url, body)
 
     summary: dict[str, Any] = {}
