@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,6 +22,7 @@ from svcalc.api import examples
 from svcalc.api.dumping import CompiledDump, compile_dump
 from svcalc.api.portal import ComparisonSchema, comparison
 from svcalc.api.schemas import AppraisalSchema, ProposalSchema
+from svcalc.core.model import CashFlowRow, CashFlowTable
 from tests.test_social_api import ACCEPTABILITY, CHANNEL_SHIFT, SOCIAL_VALUE
 
 _PROPOSAL = ProposalSchema()
@@ -170,6 +172,10 @@ def test_money_columns_round_as_round_does(values: list[float]) -> None:
     columns = [values[i:i + 37] for i in range(0, len(values), 37)]
     got = round_money_columns(columns)
     assert [repr(v) for c in got for v in c] == [repr(round(v, 2)) for v in values]
+    # A 2-D float array (a columnar table's money) is rounded the same way.
+    as_array = round_money_columns(np.array([values, values[::-1]]))
+    assert repr(as_array) == repr([[round(v, 2) for v in values],
+                                   [round(v, 2) for v in values[::-1]]])
 
 
 @settings(max_examples=300)
@@ -188,3 +194,41 @@ def test_money_columns_of_floats(values: list[float]) -> None:
     from svcalc.api.schemas import round_money_columns
 
     assert repr(round_money_columns([values])) == repr([[round(v, 2) for v in values]])
+
+
+# --------------------------------------------------------------------------- columnar tables
+
+
+def test_a_columnar_table_dumps_as_its_rows_do() -> None:
+    """The cash-flow table is dumped from its column array; the same appraisal with the table
+    as a plain list of CashFlowRow (dumped row by row, the named-tuple path) gives the same
+    JSON, and so does marshmallow."""
+    from dataclasses import replace
+
+    raw = copy.deepcopy(examples.PROPOSAL)
+    raw["channel_shift"] = copy.deepcopy(CHANNEL_SHIFT)
+    appraisal = core.appraise(_PROPOSAL.load(raw))
+    assert isinstance(appraisal.cash_flows, CashFlowTable)
+    as_rows = replace(appraisal, cash_flows=list(appraisal.cash_flows))
+    schema = AppraisalSchema()
+    assert _text(schema.dump(appraisal)) == _text(schema.dump(as_rows))
+    _same(schema, appraisal)
+
+
+def test_cash_flow_table_reads_as_a_sequence_of_rows() -> None:
+    table = core.appraise(_PROPOSAL.load(examples.PROPOSAL)).cash_flows
+    rows = list(table)
+    n = _PROPOSAL.load(examples.PROPOSAL).term_years
+    assert len(table) == len(rows) == n + 1
+    assert [r.year for r in rows] == list(range(n + 1))
+    assert all(type(r) is CashFlowRow and type(r.year) is int for r in rows)
+    assert table[0] == rows[0] and table[-1] == rows[-1] and table[2:4] == rows[2:4]
+    assert table == rows and table == tuple(rows) and rows[1:] != table
+    # Each row holds what its columns hold, by name.
+    for k, name in enumerate(CashFlowTable.column_names):
+        assert [getattr(r, name) for r in rows] == table.columns[k].tolist()
+    with pytest.raises(ValueError):
+        table.columns[6, 1] = 0.0  # read-only: an appraisal's table cannot be changed
+    with pytest.raises(IndexError):
+        table[n + 1]
+    assert repr(table).startswith("CashFlowTable([CashFlowRow(year=0, ")

@@ -11,7 +11,7 @@ It is an optimisation of marshmallow, not a second serialiser: the schema stays 
 declaration (the spec is generated from it), anything the compiler does not know exactly is handed
 back to marshmallow (a field type it has no inline form for -> that field's own ``_serialize``,
 unless the class declares the same conversion as a ``dump_inline`` expression of ``{v}``, or
-as a ``dump_columns`` function for the columns of a table of named tuples; a schema with dump
+as a ``dump_columns`` function for the columns of a table; a schema with dump
 hooks, a mapping or a missing attribute -> that schema's ``Schema.dump``), and
 ``tests/test_dumping.py`` checks the output is identical, key order included, to ``Schema.dump``.
 """
@@ -66,9 +66,25 @@ def _positions(row_type: type, attrs: tuple[str, ...]) -> tuple[int, ...] | bool
         return False
 
 
+def _table_plan(table_type: type, attrs: tuple[str, ...],
+                groups: list[list[int]]) -> tuple[tuple[int, ...], list[list[int]]] | bool:
+    """For a columnar table type (a ``column_names`` tuple on the class, a 2-D ``columns`` array
+    on each instance, row ``k`` holding field ``column_names[k]``): where each attribute's
+    column sits, and the columns of each ``dump_columns`` group. False for any other type."""
+    names = getattr(table_type, "column_names", None)
+    if not isinstance(names, tuple) or "columns" not in getattr(table_type, "__slots__", ()):
+        return False
+    try:
+        where = tuple(names.index(a) for a in attrs)
+    except ValueError:
+        return False
+    return where, [[where[k] for k in members] for members in groups]
+
+
 class _Compiler:
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"_text": _text, "_positions": _positions}
+        self.namespace: dict[str, Any] = {"_text": _text, "_positions": _positions,
+                                          "_table_plan": _table_plan}
         self.done: dict[int, str] = {}
         self.sources: list[str] = []
         self._n = 0
@@ -146,10 +162,12 @@ class _Compiler:
         """The name of a generated function dumping a list of objects as ``schema.dump(rows,
         many=True)`` would (``None`` stays ``None``).
 
-        A list of named tuples of one type (a table, such as the cash-flow rows) is dumped by
-        column: ``zip(*rows)`` transposes it, a field class with a ``dump_columns`` function
-        converts all its columns at once (money is rounded with numpy), and the row dicts are
-        zipped back. Any other list is dumped row by row."""
+        A table is dumped by column: a field class with a ``dump_columns`` function converts
+        all its columns at once (money is rounded with numpy), and the row dicts are zipped
+        back. A table is either a columnar object (its class has a ``column_names`` tuple and a
+        ``columns`` slot holding a 2-D float array, row ``k`` = field ``column_names[k]``, such
+        as the cash-flow table) or a list of named tuples of one type (``zip(*rows)`` transposes
+        it). Any other list is dumped row by row."""
         one = self.schema_function(schema)
         each = f"(None if _x is None else {one}(_x))" if none_items else f"{one}(_x)"
         name = self._bind(None, f"_rows_{type(schema).__name__}_")
@@ -157,9 +175,11 @@ class _Compiler:
         keys = tuple(f.data_key if f.data_key is not None else a
                      for a, f in schema.dump_fields.items())
         positions = self._bind({}, "_pos")
+        plans = self._bind({}, "_plans")
         columns: list[str] = []
         # Field classes with dump_columns convert all their columns in one call: _g<n>.
         groups: dict[Any, tuple[str, list[str]]] = {}
+        group_fields: dict[Any, list[int]] = {}
         for k, (attr, field) in enumerate(schema.dump_fields.items()):
             column = f"_c[_i[{k}]]"
             convert = type(field).__dict__.get("dump_columns")
@@ -167,15 +187,35 @@ class _Compiler:
                 var, members = groups.setdefault(convert, (f"_g{len(groups)}", []))
                 columns.append(f"{var}[{len(members)}]")
                 members.append(column)
+                group_fields.setdefault(convert, []).append(k)
             else:
                 item = self.value_expr(field, "_y", "_r", attr)
                 uses_row = "_r" in item
                 columns.append(f"[{item} for _y in {column}]" if not uses_row
                                else f"[{item} for _y, _r in zip({column}, _v)]")
+        ks = [group_fields[convert] for convert in groups]
+        rows = [
+            f"            _k = {keys!r}",
+            "            return [dict(zip(_k, _row)) for _row in zip(",
+            *[f"                {c}," for c in columns],
+            "            )]",
+        ]
         self.sources.append("\n".join([
             f"def {name}(_v):",
             "    if _v is None:",
             "        return None",
+            "    if _v.__class__ is not list:",
+            f"        _p = {plans}.get(_v.__class__)",
+            "        if _p is None:",
+            f"            _p = {plans}[_v.__class__] = _table_plan(",
+            f"                _v.__class__, {attrs!r}, {ks!r})",
+            "        if _p:",
+            "            _i, _gi = _p",
+            "            _a = _v.columns",
+            "            _c = _a.tolist()",
+            *[f"            {var} = {self._bind(convert, '_cols')}(_a[_gi[{n}]])"
+              for n, (convert, (var, _)) in enumerate(groups.items())],
+            *rows,
             "    if _v.__class__ is list and _v:",
             "        _t = _v[0].__class__",
             f"        _i = {positions}.get(_t)",
@@ -185,10 +225,7 @@ class _Compiler:
             "            _c = list(zip(*_v))",
             *[f"            {var} = {self._bind(convert, '_cols')}([{', '.join(members)}])"
               for convert, (var, members) in groups.items()],
-            f"            _k = {keys!r}",
-            "            return [dict(zip(_k, _row)) for _row in zip(",
-            *[f"                {c}," for c in columns],
-            "            )]",
+            *rows,
             f"    return [{each} for _x in _v]",
         ]))
         return name

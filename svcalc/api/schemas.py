@@ -586,7 +586,8 @@ class ProposalSchema(Schema):
 
 def round_money_columns(columns: Sequence[Sequence[Any]]) -> list[list[Any]]:
     """``[[round(v, 2) for v in c] for c in columns]`` (``None`` kept), done with numpy at once
-    when every value is a float.
+    when every value is a float (a 2-D float array, such as a cash-flow table's money, is taken
+    as it is).
 
     ``round(x, 2)`` is the double nearest the decimal ``k/100``, ``k`` the integer nearest the
     exact ``100x``. Away from a tie, ``rint(fl(100x))`` is that ``k`` (``fl`` errs by half an
@@ -595,9 +596,12 @@ def round_money_columns(columns: Sequence[Sequence[Any]]) -> list[list[Any]]:
     within the margin of a tie, beyond 4e13 or not finite are left to ``round`` itself.
     ``tests/test_dumping.py`` checks this against ``round`` on values at and next to ties.
     """
-    if set(map(type, chain.from_iterable(columns))) - {float} or len(set(map(len, columns))) > 1:
+    if isinstance(columns, np.ndarray) and columns.dtype == np.float64 and columns.ndim == 2:
+        x = columns  # a columnar table's money: every value a float by construction
+    elif set(map(type, chain.from_iterable(columns))) - {float} or len(set(map(len, columns))) > 1:
         return [[None if v is None else round(v, 2) for v in c] for c in columns]
-    x = np.array(columns, dtype=float)
+    else:
+        x = np.array(columns, dtype=float)
     with np.errstate(invalid="ignore", over="ignore"):
         y = x * 100.0
         k = np.rint(y)
@@ -605,7 +609,7 @@ def round_money_columns(columns: Sequence[Sequence[Any]]) -> list[list[Any]]:
     out: list[list[Any]] = (k / 100.0).tolist()
     if not exact.all():
         for i, j in np.argwhere(~exact).tolist():
-            out[i][j] = round(columns[i][j], 2)
+            out[i][j] = round(float(x[i, j]), 2)
     return out
 
 

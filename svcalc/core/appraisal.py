@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from functools import partial
-from itertools import accumulate
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,7 +21,7 @@ from svcalc.core.channel_shift import ContactCosts, contact_costs, contact_flows
 from svcalc.core.errors import ProposalError
 from svcalc.core.model import (
     Appraisal,
-    CashFlowRow,
+    CashFlowTable,
     Method,
     PartnershipCase,
     Proposal,
@@ -269,30 +267,31 @@ def _partnership_case(
     )
 
 
-#: ``CashFlowRow._make`` without its Python-level wrapper (zip gives every row all 19 fields).
-_cash_flow_row = partial(tuple.__new__, CashFlowRow)
-
-
-def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> list[CashFlowRow]:
+def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> CashFlowTable:
     n = f.term_years
-    # Plain lists: for at most 61 years, a list per column (and Python's float arithmetic, which
-    # is numpy's elementwise arithmetic bit for bit) is cheaper than stacking arrays.
-    head = [0.0]
-    zeros = [0.0] * n
-    payment = f.payment.tolist()
-    public_flow, supplier_flow = pub.tolist(), sup.tolist()
-    public_factors, supplier_factors = f.public_factors.tolist(), f.supplier_factors.tolist()
-    rows = zip(range(n + 1), public_factors, head + f.baseline.tolist(), head + payment,
-               head + f.retained.tolist(), [f.public_upfront] + zeros,
-               public_flow, accumulate(public_flow),
-               [v * df for v, df in zip(public_flow, public_factors, strict=True)],
-               head + [p + o for p, o in zip(payment, f.other_income.tolist(), strict=True)],
-               head + f.supplier_opex.tolist(), [f.supplier_investment] + zeros,
-               supplier_flow, accumulate(supplier_flow), supplier_factors,
-               [v * df for v, df in zip(supplier_flow, supplier_factors, strict=True)],
-               head + f.baseline_contact.tolist(), head + f.public_contact.tolist(),
-               head + f.supplier_contact.tolist(), strict=True)
-    return list(map(_cash_flow_row, rows))
+    # One array, a row per CashFlowRow field (year 0 in column 0): numpy's elementwise
+    # arithmetic is Python's float arithmetic bit for bit, and cumsum adds left to right.
+    t = np.zeros((len(CashFlowTable.column_names), n + 1))
+    t[0] = np.arange(n + 1)
+    t[1] = f.public_factors
+    t[2, 1:] = f.baseline
+    t[3, 1:] = f.payment
+    t[4, 1:] = f.retained
+    t[5, 0] = f.public_upfront
+    t[6] = pub
+    np.cumsum(pub, out=t[7])
+    np.multiply(pub, f.public_factors, out=t[8])
+    np.add(f.payment, f.other_income, out=t[9, 1:])
+    t[10, 1:] = f.supplier_opex
+    t[11, 0] = f.supplier_investment
+    t[12] = sup
+    np.cumsum(sup, out=t[13])
+    t[14] = f.supplier_factors
+    np.multiply(sup, f.supplier_factors, out=t[15])
+    t[16, 1:] = f.baseline_contact
+    t[17, 1:] = f.public_contact
+    t[18, 1:] = f.supplier_contact
+    return CashFlowTable(t)
 
 
 def appraise(proposal: Proposal) -> Appraisal:

@@ -7,9 +7,11 @@ rates and shares are decimal fractions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, overload
+
+import numpy as np
 
 YearlyValue = float | Sequence[float]
 
@@ -30,6 +32,7 @@ __all__ = [
     "RATINGS",
     "Appraisal",
     "CashFlowRow",
+    "CashFlowTable",
     "Flag",
     "Method",
     "PartnershipCase",
@@ -240,6 +243,57 @@ class CashFlowRow(NamedTuple):
     supplier_contact_cost: float = 0.0
 
 
+class CashFlowTable(Sequence[CashFlowRow]):
+    """The cash-flow table, held by column: a read-only float array with one row per
+    :class:`CashFlowRow` field (year included) and one column per year 0..term_years.
+
+    It reads as a sequence of :class:`CashFlowRow` (``table[3].public_net``, slicing, iteration,
+    ``==`` with another table or a list of rows), each row made when asked for. The response
+    dump reads :attr:`columns` instead: one array, rounded in one numpy call, rather than 19 x
+    (T+1) row attributes transposed back into columns.
+    """
+
+    __slots__ = ("columns",)
+    #: The field each row of :attr:`columns` holds, in order (``CashFlowRow._fields``).
+    column_names: tuple[str, ...] = CashFlowRow._fields
+
+    def __init__(self, columns: np.ndarray) -> None:
+        if columns.ndim != 2 or columns.shape[0] != len(self.column_names):
+            raise ValueError(f"expected {len(self.column_names)} columns, got {columns.shape}")
+        columns.flags.writeable = False
+        self.columns: np.ndarray = columns
+
+    def __len__(self) -> int:
+        return int(self.columns.shape[1])
+
+    def _row(self, values: list[float]) -> CashFlowRow:
+        return CashFlowRow(int(values[0]), *values[1:])
+
+    @overload
+    def __getitem__(self, index: int) -> CashFlowRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[CashFlowRow]: ...
+
+    def __getitem__(self, index: int | slice) -> CashFlowRow | list[CashFlowRow]:
+        if isinstance(index, slice):
+            return [self._row(v) for v in self.columns[:, index].T.tolist()]
+        return self._row(self.columns[:, index].tolist())
+
+    def __iter__(self) -> Iterator[CashFlowRow]:
+        return map(self._row, self.columns.T.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, CashFlowTable | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"CashFlowTable({list(self)!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class Appraisal:
     """The whole answer for one proposal."""
@@ -249,7 +303,7 @@ class Appraisal:
     public: PublicCase
     supplier: SupplierCase
     partnership: PartnershipCase
-    cash_flows: list[CashFlowRow]
+    cash_flows: CashFlowTable
     verdict: Verdict
     risk: RiskAssumptions
     sensitivity: Sensitivity
