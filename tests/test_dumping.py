@@ -232,3 +232,25 @@ def test_cash_flow_table_reads_as_a_sequence_of_rows() -> None:
     with pytest.raises(IndexError):
         table[n + 1]
     assert repr(table).startswith("CashFlowTable([CashFlowRow(year=0, ")
+
+
+@pytest.mark.parametrize("n_fields", [0, 1, 2])
+def test_tables_of_narrow_named_tuples(n_fields: int) -> None:
+    from typing import NamedTuple
+
+    class Row(NamedTuple):
+        a: float = 1.005
+        b: int = 2
+
+    row_schema = Schema.from_dict({k: fields.Float() for k in ("a", "b")[:n_fields]})
+
+    class TableSchema(CompiledDump, Schema):
+        rows = fields.List(fields.Nested(row_schema))
+
+    @dataclass
+    class Table:
+        rows: list[Row]
+
+    obj = Table([Row(), Row(3.5, 4)])
+    assert compile_dump(TableSchema())(obj) == Schema.dump(TableSchema(), obj)
+    assert TableSchema().dump(obj) == Schema.dump(TableSchema(), obj)

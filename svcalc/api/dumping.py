@@ -194,12 +194,15 @@ class _Compiler:
                 columns.append(f"[{item} for _y in {column}]" if not uses_row
                                else f"[{item} for _y, _r in zip({column}, _v)]")
         ks = [group_fields[convert] for convert in groups]
+        # A dict display per row: about a third cheaper than dict(zip(keys, row)).
+        names = [f"_x{k}" for k in range(len(keys))]
+        display = ", ".join(f"{key!r}: {n}" for key, n in zip(keys, names, strict=True))
         rows = [
-            f"            _k = {keys!r}",
-            "            return [dict(zip(_k, _row)) for _row in zip(",
+            f"            return [{{{display}}} for {', '.join(names)}"
+            f"{',' if len(names) == 1 else ''} in zip(",
             *[f"                {c}," for c in columns],
             "            )]",
-        ]
+        ] if names else ["            return [{} for _ in range(len(_v))]"]
         self.sources.append("\n".join([
             f"def {name}(_v):",
             "    if _v is None:",
