@@ -10,7 +10,7 @@ Two steps, kept apart so that other views (risk-adjusted, sensitivity, simulatio
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,6 +29,7 @@ from svcalc.core.model import (
     SupplierCase,
     YearlyValue,
 )
+from svcalc.core.records import record
 from svcalc.core.reference import REFERENCE, vfm_category
 from svcalc.core.social_appraisal import RiskFigures as SocialRiskFigures
 from svcalc.core.social_appraisal import social_view
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["Flows", "appraise", "public_net", "resolve", "supplier_net"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Flows:
     """A proposal as arrays in real base-year prices. Yearly arrays cover years 1..T."""
 

@@ -23,12 +23,11 @@ of adults are offline and 16% lack basic digital skills).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from svcalc.core.errors import ProposalError
 from svcalc.core.model import CHANNEL_NAMES, ChannelShift, ChannelShiftCase, ChannelShiftYear
+from svcalc.core.records import record
 from svcalc.core.reference import REFERENCE
 
 __all__ = ["ContactCosts", "DIGITAL_CHANNELS", "channel_shift_case", "contact_costs",
@@ -42,7 +41,7 @@ DIGITAL_CHANNELS: frozenset[str] = frozenset(
 _SHARE_TOLERANCE = 1e-6
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContactCosts:
     """Per-year contact figures, years 1..T (arrays of length T; ``shares`` is channels x T)."""
 

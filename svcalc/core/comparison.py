@@ -21,11 +21,11 @@ figures is said in ``reason``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from svcalc.core.appraisal import appraise
 from svcalc.core.flags import money
 from svcalc.core.model import Appraisal, Proposal
+from svcalc.core.records import record
 
 __all__ = ["BAU", "ComparedOption", "Comparison", "compare"]
 
@@ -33,7 +33,7 @@ __all__ = ["BAU", "ComparedOption", "Comparison", "compare"]
 BAU = "business_as_usual"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ComparedOption:
     """One option's place in the ranking. ``appraisal`` is ``None`` for business as usual."""
 
@@ -49,7 +49,7 @@ class ComparedOption:
     appraisal: Appraisal | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Comparison:
     """The ranked options (business as usual included) and why the top one wins."""
 

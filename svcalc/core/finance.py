@@ -16,11 +16,11 @@ need it (it serves as a reference in tests and benchmarks).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import numpy as np
 
+from svcalc.core.records import record
 from svcalc.core.reference import stpr_band_rates
 
 __all__ = [
@@ -122,7 +122,7 @@ def npv(flows: np.ndarray, factors: np.ndarray) -> float:
     return float(np.dot(flows, factors))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IrrResult:
     """An internal rate of return, or why there is none.
 

@@ -8,10 +8,12 @@ rates and shares are decimal fractions.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal, NamedTuple, overload
 
 import numpy as np
+
+from svcalc.core.records import record
 
 YearlyValue = float | Sequence[float]
 
@@ -72,7 +74,7 @@ CHANNEL_NAMES: tuple[str, ...] = ChannelName.__args__  # type: ignore[attr-defin
 # --------------------------------------------------------------------------- the proposal
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UpfrontCosts:
     """One-off public costs in year 0. ``None`` means "not given" (flags tell it from 0)."""
 
@@ -89,7 +91,7 @@ class UpfrontCosts:
         return float(sum(v for v in items if v is not None))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PublicSide:
     """The public body: its business-as-usual cost and what the partnership costs it."""
 
@@ -100,7 +102,7 @@ class PublicSide:
     discount_rate: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SupplierSide:
     """The private partner: its investment, running cost and other income."""
 
@@ -110,7 +112,7 @@ class SupplierSide:
     cost_of_capital: float = 0.08
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Proposal:
     """A proposed partnership, as DESIGN.md section 3 describes it."""
 
@@ -135,7 +137,7 @@ class Proposal:
 Severity = Literal["info", "warning", "critical"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Flag:
     """An over-bullish or one-sided assumption, with its evidence (DESIGN.md section 6).
 
@@ -153,7 +155,7 @@ class Flag:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Method:
     """How the figures were made, so that an appraisal can be reproduced."""
 
@@ -166,7 +168,7 @@ class Method:
     currency: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PublicCase:
     """The public body's business case against business as usual (STPR or its flat rate)."""
 
@@ -186,7 +188,7 @@ class PublicCase:
     payback_years_risk_adjusted: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SupplierCase:
     """The supplier's business case at its own cost of capital."""
 
@@ -202,7 +204,7 @@ class SupplierCase:
     whole_life_margin_risk_adjusted: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PartnershipCase:
     """The Support principle: does the partnership deliver for less than going it alone?"""
 
@@ -294,7 +296,7 @@ class CashFlowTable(Sequence[CashFlowRow]):
         return f"CashFlowTable({list(self)!r})"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Appraisal:
     """The whole answer for one proposal."""
 
@@ -329,7 +331,7 @@ PROJECT_TYPES: tuple[str, ...] = ProjectType.__args__  # type: ignore[attr-defin
 RATINGS: tuple[str, ...] = ("not_viable", "over_bullish", "viable_with_cautions", "robust")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RiskInput:
     """The request's ``risk`` block: which optimism-bias row applies, and how far it is mitigated.
 
@@ -342,7 +344,7 @@ class RiskInput:
     mitigation: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RiskAssumptions:
     """The optimism-bias uplifts applied in the risk-adjusted view (echoed in the response)."""
 
@@ -362,7 +364,7 @@ class RiskAssumptions:
 # social value and acceptability (DESIGN.md 4.4, 4.5, 5)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Channel:
     """One contact channel: its average cost per contact and its share of contacts now and at
     the target."""
@@ -373,7 +375,7 @@ class Channel:
     share_target: float
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChannelShift:
     """Moving contact from costly channels to cheaper ones (DESIGN.md 4.4).
 
@@ -392,7 +394,7 @@ class ChannelShift:
     avoidable_contact_target: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outcome:
     """One monetised social outcome (DESIGN.md 4.5).
 
@@ -414,7 +416,7 @@ class Outcome:
     drop_off: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SocialValue:
     """The social value outcomes a proposal claims. ``base_calendar_year`` is the calendar year
     of year 0, needed by proxies that vary by calendar year (carbon)."""
@@ -423,7 +425,7 @@ class SocialValue:
     base_calendar_year: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Acceptability:
     """Evidence that citizens, staff and organisations will accept the new way of delivery.
     ``None`` means "not given": the score names it as missing rather than guessing."""
@@ -438,7 +440,7 @@ class Acceptability:
     jobs_lost: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChannelShiftYear:
     """One contract year of the channel-shift table."""
 
@@ -453,7 +455,7 @@ class ChannelShiftYear:
     shares: dict[str, float]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChannelShiftCase:
     """The channel-shift results: contact cost as usual vs shifted, and how fast it moves."""
 
@@ -472,7 +474,7 @@ class ChannelShiftCase:
     notes: dict[str, str]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SwitchingValue:
     """The relative change of one input that brings the NPV it drives to zero, or why none does."""
 
@@ -484,7 +486,7 @@ class SwitchingValue:
     reason: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TornadoRow:
     """NPV of one side with one input moved by -20%, -10%, +10%, +20% (all else as stated)."""
 
@@ -499,7 +501,7 @@ class TornadoRow:
     swing: float
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Sensitivity:
     """Switching values and the tornado table (DESIGN.md section 4.7)."""
 
@@ -507,7 +509,7 @@ class Sensitivity:
     tornado: list[TornadoRow]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Sustainable:
     """Whether each side's NPV is non-negative in the risk-adjusted view."""
 
@@ -515,7 +517,7 @@ class Sustainable:
     supplier: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Verdict:
     """The answer in one word and one sentence, with the flags that drove it (DESIGN.md 7).
 
@@ -534,7 +536,7 @@ class Verdict:
     vfm_category: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OutcomeValue:
     """One outcome's value: gross, after adjustments, and discounted."""
 
@@ -552,7 +554,7 @@ class OutcomeValue:
     present_value_risk_adjusted: float
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScoreComponent:
     """One component of a score: its weight, the credit it earned (0..1, ``None`` when its
     inputs are missing), the figure it was judged on, and why."""
@@ -564,7 +566,7 @@ class ScoreComponent:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Score:
     """A 0-100 score with its components. ``coverage`` is the share of the weight whose inputs
     were given; ``missing`` names the inputs that were not; ``penalty`` is the points taken off
@@ -579,7 +581,7 @@ class Score:
     note: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Scores:
     """The three principles of social value in a partnership (DESIGN.md 5)."""
 
@@ -588,7 +590,7 @@ class Scores:
     acceptability: Score
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SocialValueCase:
     """Monetised social value and the three scores."""
 
@@ -607,7 +609,7 @@ SIMULATION_INPUTS: tuple[str, ...] = ("public_saving", "upfront_costs", "supplie
 DISTRIBUTIONS: tuple[str, ...] = ("triangular", "uniform", "normal")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InputRange:
     """The spread of one key input as relative changes (``-0.1`` = 10% lower than stated).
 
@@ -621,7 +623,7 @@ class InputRange:
     distribution: str = "triangular"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SimulationInput:
     """The request's ``simulation`` block: iterations, seed and optional ranges per input."""
 
@@ -631,7 +633,7 @@ class SimulationInput:
     ranges: dict[str, InputRange] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Histogram:
     """Bin edges (``len(counts) + 1`` of them) and the count of scenarios in each bin."""
 
@@ -639,7 +641,7 @@ class Histogram:
     counts: list[int]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NpvDistribution:
     """One side's NPV over the simulated scenarios."""
 
@@ -651,7 +653,7 @@ class NpvDistribution:
     histogram: Histogram
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SimulationResult:
     """Monte Carlo over the key inputs (the switching-value levers)."""
 

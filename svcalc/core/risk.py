@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,7 @@ from svcalc.core import finance
 from svcalc.core.appraisal import Flows, public_net, supplier_net
 from svcalc.core.errors import ProposalError
 from svcalc.core.model import PROJECT_TYPES, Proposal, RiskAssumptions, RiskInput
+from svcalc.core.records import record
 from svcalc.core.reference import REFERENCE
 
 __all__ = [
@@ -189,7 +190,7 @@ def risk_adjusted_flows(f: Flows, a: RiskAssumptions) -> Flows:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RiskFigures:
     """The headline figures of the risk-adjusted view (``None`` where a figure does not exist)."""
 

@@ -15,12 +15,12 @@ root-finder on ``[-100%, +1,000%]``. No grid is searched.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from svcalc.core.appraisal import Flows
 from svcalc.core.model import Sensitivity, SwitchingValue, TornadoRow
+from svcalc.core.records import record
 from svcalc.core.reference import REFERENCE
 
 __all__ = ["Lever", "analyse", "find_root", "levers", "switching_value"]
@@ -35,7 +35,7 @@ if _STEPS != (-0.2, -0.1, 0.1, 0.2):  # pragma: no cover - the table's columns a
 SEARCH_LO, SEARCH_HI = (float(v) for v in _SETTINGS["switching_search_range"])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Lever:
     """One key input: its name, where it is in the request, the NPV it drives and how.
 

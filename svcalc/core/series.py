@@ -7,16 +7,17 @@ Excel's ``NPV(rate, B1:B11)`` discounts its first value too: ``=B1+NPV(rate, B2:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
 from svcalc.core import finance
+from svcalc.core.records import record
 
 __all__ = ["SeriesFigures", "evaluate"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SeriesFigures:
     """NPV, IRR and paybacks of a series; ``notes`` says why a figure is ``None``."""
 

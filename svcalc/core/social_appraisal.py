@@ -8,8 +8,6 @@ they are made.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from svcalc.core.channel_shift import ContactCosts, channel_shift_case
@@ -24,6 +22,7 @@ from svcalc.core.model import (
     SocialValueCase,
     SupplierCase,
 )
+from svcalc.core.records import record
 from svcalc.core.scores import acceptability_score, benefit_score, support_score
 from svcalc.core.social_flags import social_flags
 from svcalc.core.social_value import social_value_figures
@@ -31,7 +30,7 @@ from svcalc.core.social_value import social_value_figures
 __all__ = ["RiskFigures", "social_view"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RiskFigures:
     """The risk-adjusted figures the scores read, and the channel-shift stretch.
 
