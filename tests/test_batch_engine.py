@@ -34,6 +34,11 @@ def _every_group_vectorised() -> Any:
     return mock.patch.object(finance, "_MIN_VECTOR_ROWS", 1)
 
 
+def _newton_spy() -> Any:
+    """Records what reaches the vectorised Newton phase (so a test can tell it ran)."""
+    return mock.patch.object(finance, "_newton_rows", wraps=finance._newton_rows)
+
+
 # --------------------------------------------------------------------------- irr_many
 
 _special = st.sampled_from([0.0, -0.0, math.nan, math.inf, -math.inf, 5e-324, -5e-324,
@@ -85,8 +90,11 @@ def test_irr_many_is_irr_bit_for_bit(series: list[np.ndarray]) -> None:
 @given(st.integers(2, 61).flatmap(lambda n: st.lists(_series(n), min_size=1, max_size=40)))
 def test_irr_many_of_a_matrix_is_irr_of_each_row(rows: list[np.ndarray]) -> None:
     matrix = np.array(rows)
-    with np.errstate(all="ignore"), _every_group_vectorised():
+    with np.errstate(all="ignore"), _every_group_vectorised(), _newton_spy() as spy:
         _same(finance.irr_many(matrix), list(matrix))
+    # The rows with one sign change, and only those, went through the vectorised phase.
+    fast = [r for r in matrix.tolist() if finance._one_sign_change(r)]
+    assert spy.call_args[0][0].tolist() == fast
     with np.errstate(all="ignore"):  # at the default threshold too
         _same(finance.irr_many(matrix), list(matrix))
 
@@ -129,8 +137,9 @@ def test_irr_many_hand_values_at_the_default_threshold() -> None:
     pmt = 1000.0 / ((1.0 - 1.1 ** -10) / 0.1)
     assert pmt == pytest.approx(162.745394883, rel=1e-10)
     series = np.array([[-1000.0 * k] + [pmt * k] * 10 for k in range(1, 41)])
-    assert len(series) >= finance._MIN_VECTOR_ROWS  # the vectorised path, not the fallback
-    results = finance.irr_many(series)
+    with _newton_spy() as spy:
+        results = finance.irr_many(series)
+    assert spy.call_args[0][0].shape == (40, 11)  # the vectorised path, not the fallback
     _same(results, list(series))
     assert all(r.value == pytest.approx(0.10, rel=1e-10) for r in results)
     assert all(r.reason is None and r.roots == (r.value,) for r in results)
@@ -183,7 +192,10 @@ def test_appraise_many_of_the_examples() -> None:
             p["supplier"]["upfront_investment"] += 10_000 * i
             raws.append(p)
     proposals = [_PROPOSAL.load(r) for r in raws]
-    _same_appraisals(proposals)
+    with _newton_spy() as spy:
+        _same_appraisals(proposals)
+    # Both sides of 21 proposals of each term: two groups of 42 series, vectorised.
+    assert sorted(c[0][0].shape for c in spy.call_args_list) == [(42, 11), (42, 26)]
     _same_appraisals(proposals[:3])  # a small batch: the scalar path
     assert core.appraise_many([]) == []
 

@@ -426,7 +426,7 @@ def irr_many(series: np.ndarray | list[np.ndarray]) -> list[IrrResult]:
     if isinstance(series, np.ndarray) and series.ndim == 2:
         matrix: np.ndarray | None = np.asarray(series, dtype=float)
         items: list[np.ndarray] = list(matrix)
-        groups = {matrix.shape: range(len(items))}
+        groups = {matrix.shape[1:]: range(len(items))}
     else:
         matrix = None
         items = [np.asarray(s, dtype=float) for s in series]
