@@ -334,9 +334,10 @@ def irr(flows: np.ndarray) -> IrrResult:
 
 
 #: Fewer series of one length than this take the scalar :func:`irr`: the vectorised Newton phase
-#: costs a fixed ~700 ufunc calls or so (2 per year per step), which 25-year series repay from
-#: about 30 series on (measured break-even: 24-32 for 26 and 61 values; the answers are the same
-#: either way).
+#: costs a fixed number of ufunc calls (2 per value per step: ~450 for 26 values and the 8 steps
+#: bench/portal.py's flows take), which the scalar loop's ~14 us per series repays from about 30
+#: series on (measured break-even: 24-32 series of 26 or 61 values, ~60 of 6 values; the answers
+#: are the same either way).
 _MIN_VECTOR_ROWS = 32
 
 
