@@ -3,7 +3,7 @@
 Every function here can be called and tested with plain Python and numpy values.
 """
 
-from svcalc.core.appraisal import Flows, appraise, resolve
+from svcalc.core.appraisal import Flows, appraise, appraise_many, resolve
 from svcalc.core.errors import ProposalError, SvcalcError
 from svcalc.core.finance import IrrResult, irr, npv, payback
 from svcalc.core.model import (
@@ -29,6 +29,7 @@ __all__ = [
     "SvcalcError",
     "UpfrontCosts",
     "appraise",
+    "appraise_many",
     "irr",
     "npv",
     "payback",

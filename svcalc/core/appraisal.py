@@ -35,9 +35,11 @@ from svcalc.core.social_appraisal import RiskFigures as SocialRiskFigures
 from svcalc.core.social_appraisal import social_view
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from svcalc.core.risk import RiskFigures
 
-__all__ = ["Flows", "appraise", "public_net", "resolve", "supplier_net"]
+__all__ = ["Flows", "appraise", "appraise_many", "public_net", "resolve", "supplier_net"]
 
 
 @record
@@ -143,9 +145,10 @@ def _ratio(num: float, den: float) -> float | None:
 
 
 def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str],
-                 ra: RiskFigures) -> PublicCase:
+                 ra: RiskFigures, irr: finance.IrrResult | None = None) -> PublicCase:
     discounted = net * f.public_factors
-    irr = finance.irr(net)
+    if irr is None:  # appraise_many passes the IRR it worked out for the whole batch
+        irr = finance.irr(net)
     if irr.value is None and irr.reason:
         notes["irr"] = irr.reason
     payback = finance.payback(net)
@@ -195,9 +198,10 @@ def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str],
 
 
 def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str],
-                   ra: RiskFigures) -> SupplierCase:
+                   ra: RiskFigures, irr: finance.IrrResult | None = None) -> SupplierCase:
     revenue = f.payment + f.other_income
-    irr = finance.irr(net)
+    if irr is None:  # appraise_many passes the IRR it worked out for the whole batch
+        irr = finance.irr(net)
     if irr.value is None and irr.reason:
         notes["irr"] = irr.reason
     payback = finance.payback(net)
@@ -311,12 +315,18 @@ def appraise(proposal: Proposal) -> Appraisal:
     >>> round(a.supplier.whole_life_margin, 4)
     0.0353
     """
+    f, stated_contact = _resolve(proposal)
+    return _appraise(proposal, f, stated_contact, public_net(f), supplier_net(f))
+
+
+def _appraise(proposal: Proposal, f: Flows, stated_contact: ContactCosts | None,
+              pub: np.ndarray, sup: np.ndarray, public_irr: finance.IrrResult | None = None,
+              supplier_irr: finance.IrrResult | None = None) -> Appraisal:
+    """:func:`appraise` from the resolved flows and both sides' net flows; an IRR not given
+    (``None``) is worked out here, one given is used as it is."""
     # Imported here: these views build on Flows, so they import this module.
     from svcalc.core import flags, risk, sensitivity, verdict
 
-    f, stated_contact = _resolve(proposal)
-    pub = public_net(f)
-    sup = supplier_net(f)
     assumptions = risk.assumptions(proposal, f.public_upfront)
     method = Method(
         version=__version__,
@@ -336,8 +346,8 @@ def appraise(proposal: Proposal) -> Appraisal:
         ra = risk.risk_view(replace(f, **contact), assumptions, pub, sup)
     else:
         ra = risk.risk_view(f, assumptions, pub, sup)
-    public = _public_case(f, pub, {}, ra)
-    supplier = _supplier_case(f, sup, {}, ra)
+    public = _public_case(f, pub, {}, ra, public_irr)
+    supplier = _supplier_case(f, sup, {}, ra, supplier_irr)
     partnership = _partnership_case(f, public.npv, sup, ra)
     social, channel_shift, social_flags = social_view(
         proposal, f.public_factors, f.payment, public, supplier, partnership,
@@ -367,3 +377,34 @@ def appraise(proposal: Proposal) -> Appraisal:
         channel_shift=channel_shift,
         simulation=sim,
     )
+
+
+def appraise_many(proposals: Sequence[Proposal]) -> list[Appraisal]:
+    """Appraise many proposals: ``[appraise(p) for p in proposals]``, equal float for float, at
+    less cost per proposal.
+
+    Every proposal is resolved first; then both sides' IRRs of the whole batch are worked out
+    together by :func:`finance.irr_many` (Newton's iteration as numpy operations across the
+    proposals, bit-identical to :func:`finance.irr`), and each appraisal is completed as
+    :func:`appraise` completes it. A proposal that :func:`appraise` would refuse raises the same
+    :class:`ProposalError`, and the batch with it: give only proposals that appraise.
+
+    >>> from svcalc.core.model import PublicSide, SupplierSide, UpfrontCosts
+    >>> p = Proposal(
+    ...     term_years=5,
+    ...     public=PublicSide(baseline_annual_cost=1000.0, annual_payment=850.0,
+    ...                       upfront_costs=UpfrontCosts(procurement=200.0)),
+    ...     supplier=SupplierSide(annual_operating_cost=800.0, upfront_investment=100.0),
+    ... )
+    >>> appraise_many([p, p]) == [appraise(p), appraise(p)]
+    True
+    """
+    resolved = []
+    for proposal in proposals:
+        f, stated_contact = _resolve(proposal)
+        resolved.append((proposal, f, stated_contact, public_net(f), supplier_net(f)))
+    n = len(resolved)
+    # Both sides in one call: a proposal's two series have the same length (years 0..T), so
+    # they share irr_many's groups, and its fixed cost is paid once.
+    irrs = finance.irr_many([r[3] for r in resolved] + [r[4] for r in resolved])
+    return [_appraise(*r, irrs[i], irrs[n + i]) for i, r in enumerate(resolved)]
