@@ -34,6 +34,20 @@ def test_batch_results_equal_single_calls(client, proposal):
     assert batch.json["results"] == singles
 
 
+def test_a_batch_big_enough_for_the_vectorised_irr_equals_single_calls(client, proposal):
+    """40 distinct proposals: the batch's IRRs come from finance.irr_many's array path (32 or
+    more series of one length), the single calls' from irr(); the answers are the same."""
+    items = []
+    for i in range(40):
+        p = copy.deepcopy(proposal)
+        p["public"]["annual_payment"] = 8_000_000 + 25_000 * i
+        p["supplier"]["upfront_investment"] = 400_000 + 10_000 * i
+        items.append(p)
+    results = client.post("/v1/appraisals/batch", json={"proposals": items}).json["results"]
+    assert results == [client.post("/v1/appraisals", json=p).json for p in items]
+    assert len({r["public"]["irr"] for r in results}) == 40
+
+
 def test_mixed_batch_fails_only_the_bad_items(client, proposal):
     bad = copy.deepcopy(proposal)
     bad["public"]["annual_payment"] = [1.0, 2.0]  # 2 values for a 10-year term
@@ -66,6 +80,38 @@ def test_identical_items_share_a_result_but_nan_is_not_null(client, proposal):
         "#/proposals/1/public/discount_rate", "#/proposals/2/public/discount_rate"]
     assert "null" in results[1]["errors"][0]["detail"]
     assert "Special numeric values" in results[2]["errors"][0]["detail"]
+
+
+def test_an_error_only_the_core_finds_fails_its_item_alone(client, proposal, monkeypatch):
+    """The batch appraises valid proposals together (core.appraise_many); if the core refuses
+    one of them (a rule the schema does not check), that group is appraised one by one so the
+    error lands on its own item, with its index and a pointer into the batch body."""
+    from svcalc import core
+    from svcalc.core.errors import ProposalError
+
+    singles = [client.post("/v1/appraisals", json=p).json for p in _variants(proposal)]
+    real_appraise = core.appraise
+
+    def refuse_named(p):
+        if p.name == "refused":
+            raise ProposalError("the core says no", "#/risk/mitigation")
+        return real_appraise(p)
+
+    def refuse_batch(ps):
+        if any(p.name == "refused" for p in ps):
+            raise ProposalError("the core says no", "#/risk/mitigation")
+        return [real_appraise(p) for p in ps]
+
+    monkeypatch.setattr(core, "appraise", refuse_named)
+    monkeypatch.setattr(core, "appraise_many", refuse_batch)
+    refused = {**copy.deepcopy(proposal), "name": "refused"}
+    items = [*_variants(proposal), refused, refused, proposal]
+    results = client.post("/v1/appraisals/batch", json={"proposals": items}).json["results"]
+    assert results[:3] == singles and results[5] == singles[0]
+    for i in (3, 4):  # a repeat of a refused item is answered at its own index
+        assert results[i]["index"] == i and results[i]["status"] == 422
+        assert results[i]["errors"] == [{"pointer": f"#/proposals/{i}/risk/mitigation",
+                                         "detail": "the core says no"}]
 
 
 def test_batch_over_the_limit_is_a_422_at_proposals(proposal):

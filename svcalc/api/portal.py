@@ -228,20 +228,36 @@ def _item_problem(index: int, errors: list[dict[str, str]]) -> dict[str, Any]:
             "errors": errors}
 
 
-def appraise_item(index: int, raw: Any, cap: int = MAX_ITERATIONS) -> dict[str, Any]:
-    """One batch item: its dumped appraisal, or its problem details."""
+def _item_error(index: int, exc: ValidationError | ProposalError) -> dict[str, Any]:
+    """The problem details of batch item ``index``, pointing into the batch body."""
     at = ("proposals", str(index))
-    try:
-        proposal = _PROPOSAL.load(raw)
-        check_simulation(proposal, pointer(at), cap)
-        result: dict[str, Any] = _APPRAISAL.dump(core.appraise(proposal))
-        return result
-    except ValidationError as exc:
+    if isinstance(exc, ValidationError):
         return _item_problem(index, list(flatten(exc.messages, at)))
+    where = exc.pointer if exc.pointer.startswith(pointer(at)) else pointer(at) + exc.pointer[1:]
+    return _item_problem(index, [{"pointer": where, "detail": str(exc)}])
+
+
+def load_item(index: int, raw: Any,
+              cap: int = MAX_ITERATIONS) -> core.Proposal | dict[str, Any]:
+    """One batch item validated: its core Proposal, or its problem details."""
+    try:
+        proposal: core.Proposal = _PROPOSAL.load(raw)
+        check_simulation(proposal, pointer(("proposals", str(index))), cap)
+        return proposal
+    except (ValidationError, ProposalError) as exc:
+        return _item_error(index, exc)
+
+
+def appraise_item(index: int, raw: Any, cap: int = MAX_ITERATIONS) -> dict[str, Any]:
+    """One batch item on its own: its dumped appraisal, or its problem details."""
+    loaded = load_item(index, raw, cap)
+    if isinstance(loaded, dict):
+        return loaded
+    try:
+        result: dict[str, Any] = _APPRAISAL.dump(core.appraise(loaded))
+        return result
     except ProposalError as exc:
-        where = exc.pointer if exc.pointer.startswith(pointer(at)) else (
-            pointer(at) + exc.pointer[1:])
-        return _item_problem(index, [{"pointer": where, "detail": str(exc)}])
+        return _item_error(index, exc)
 
 
 @contextmanager
@@ -284,20 +300,44 @@ def _identity(raw: Any) -> bytes:
     return key
 
 
+#: Proposals appraised together by core.appraise_many: enough for its vectorised IRRs to pay,
+#: few enough that the appraisals waiting to be dumped stay small.
+_CHUNK = 100
+
+
 def _appraise_batch(items: list[Any], cap: int) -> list[dict[str, Any]]:
-    results: list[dict[str, Any]] = []
-    seen: dict[bytes, dict[str, Any]] = {}
+    results: list[dict[str, Any] | None] = [None] * len(items)
+    first: dict[bytes, int] = {}  # identity key -> index of its first occurrence
+    repeats: list[tuple[int, int]] = []
+    valid: list[tuple[int, core.Proposal]] = []
     for i, raw in enumerate(items):
         key = _identity(raw)
-        done = seen.get(key) if key else None
-        if done is not None and "index" not in done:
-            results.append(done)
+        if key and key in first:
+            repeats.append((i, first[key]))
             continue
-        result = appraise_item(i, raw, cap)
         if key:
-            seen[key] = result
-        results.append(result)
-    return results
+            first[key] = i
+        loaded = load_item(i, raw, cap)
+        if isinstance(loaded, dict):
+            results[i] = loaded
+        else:
+            valid.append((i, loaded))
+    for start in range(0, len(valid), _CHUNK):
+        chunk = valid[start:start + _CHUNK]
+        try:
+            appraisals = core.appraise_many([p for _, p in chunk])
+        except ProposalError:  # a rule only the core checks: appraise these one by one
+            for i, _ in chunk:
+                results[i] = appraise_item(i, items[i], cap)
+            continue
+        for (i, _), appraisal in zip(chunk, appraisals, strict=True):
+            results[i] = _APPRAISAL.dump(appraisal)
+    for i, j in repeats:
+        done = results[j]
+        assert done is not None
+        # A repeat of a valid proposal shares its answer; of an invalid one, gets its own index.
+        results[i] = done if "index" not in done else appraise_item(i, items[i], cap)
+    return results  # type: ignore[return-value] - every index was filled above
 
 
 def batch_example() -> dict[str, Any]:
