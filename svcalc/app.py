@@ -38,6 +38,12 @@ class StrictJSONProvider(DefaultJSONProvider):
         except TypeError:
             return None
 
+    def encode(self, obj: Any) -> bytes:
+        """``obj`` as compact JSON bytes, as :meth:`response` would send it (NaN checked when
+        ``TESTING``): for views that assemble a body from parts encoded one at a time."""
+        body = self._compact(obj)
+        return body if body is not None else super().dumps(obj, allow_nan=False).encode()
+
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         kwargs.setdefault("allow_nan", False)
         if not (kwargs.keys() - {"allow_nan", "separators"} or kwargs["allow_nan"]):

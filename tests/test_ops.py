@@ -182,13 +182,18 @@ def _slow_appraisals(monkeypatch, seconds):
     """Make every appraisal take ``seconds`` longer (it still computes the real answer)."""
     import svcalc.core
 
-    real = svcalc.core.appraise
+    real, real_many = svcalc.core.appraise, svcalc.core.appraise_many
 
     def slowish(p):
         time.sleep(seconds)
         return real(p)
 
+    def slowish_many(ps):  # what a batch calls
+        time.sleep(seconds * len(ps))
+        return real_many(ps)
+
     monkeypatch.setattr(svcalc.core, "appraise", slowish)
+    monkeypatch.setattr(svcalc.core, "appraise_many", slowish_many)
 
 
 def test_budget_zero_disables_the_timer(monkeypatch, proposal):

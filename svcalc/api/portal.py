@@ -12,12 +12,12 @@ from __future__ import annotations
 import copy
 import gc
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
-from flask import current_app
+from flask import Response, current_app
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -42,6 +42,8 @@ from svcalc.core.errors import ProposalError
 
 bp = Blueprint("portal", __name__, url_prefix="/v1",
                description="Procurement portals: batches of proposals and options appraisals")
+
+T = TypeVar("T")
 
 #: The hard cap a batch schema documents; the deployment's MAX_BATCH_SIZE may be lower.
 MAX_BATCH = 1_000
@@ -281,7 +283,22 @@ def appraise_batch(items: list[Any], cap: int = MAX_ITERATIONS) -> list[dict[str
     """Appraise ``items`` in order. Identical proposals are appraised once (portals often resend
     the same bid); the first one's result is answered for each."""
     with _gc_paused():
-        return _appraise_batch(items, cap)
+        return _appraise_batch(items, cap, _as_is)
+
+
+def encode_batch(items: list[Any], cap: int = MAX_ITERATIONS) -> bytes:
+    """The JSON body ``{"results": [...]}`` for ``items``, exactly as the app's JSON provider
+    would encode :func:`appraise_batch`'s results, but each result is encoded as soon as it is
+    made and its dicts freed: a full batch never holds a million live objects (25 MB of
+    answers as dicts), and the memory of one result is reused for the next."""
+    encode = current_app.json.encode  # type: ignore[attr-defined]
+    with _gc_paused():
+        parts = _appraise_batch(items, cap, encode)
+    return b'{"results":[' + b",".join(parts) + b"]}\n"
+
+
+def _as_is(result: dict[str, Any]) -> dict[str, Any]:
+    return result
 
 
 def _identity(raw: Any) -> bytes:
@@ -305,11 +322,25 @@ def _identity(raw: Any) -> bytes:
 _CHUNK = 100
 
 
-def _appraise_batch(items: list[Any], cap: int) -> list[dict[str, Any]]:
-    results: list[dict[str, Any] | None] = [None] * len(items)
+def _appraise_batch(items: list[Any], cap: int, finish: Callable[[dict[str, Any]], T]) -> list[T]:
+    """Each item's result (dumped appraisal or problem details) passed through ``finish``."""
+    results: list[T | None] = [None] * len(items)
+    problems: set[int] = set()
     first: dict[bytes, int] = {}  # identity key -> index of its first occurrence
     repeats: list[tuple[int, int]] = []
     valid: list[tuple[int, core.Proposal]] = []
+
+    def problem(i: int, details: dict[str, Any]) -> None:
+        problems.add(i)
+        results[i] = finish(details)
+
+    def alone(i: int) -> None:
+        result = appraise_item(i, items[i], cap)
+        if "index" in result:
+            problem(i, result)
+        else:
+            results[i] = finish(result)
+
     for i, raw in enumerate(items):
         key = _identity(raw)
         if key and key in first:
@@ -319,7 +350,7 @@ def _appraise_batch(items: list[Any], cap: int) -> list[dict[str, Any]]:
             first[key] = i
         loaded = load_item(i, raw, cap)
         if isinstance(loaded, dict):
-            results[i] = loaded
+            problem(i, loaded)
         else:
             valid.append((i, loaded))
     for start in range(0, len(valid), _CHUNK):
@@ -328,15 +359,16 @@ def _appraise_batch(items: list[Any], cap: int) -> list[dict[str, Any]]:
             appraisals = core.appraise_many([p for _, p in chunk])
         except ProposalError:  # a rule only the core checks: appraise these one by one
             for i, _ in chunk:
-                results[i] = appraise_item(i, items[i], cap)
+                alone(i)
             continue
         for (i, _), appraisal in zip(chunk, appraisals, strict=True):
-            results[i] = _APPRAISAL.dump(appraisal)
+            results[i] = finish(_APPRAISAL.dump(appraisal))
     for i, j in repeats:
-        done = results[j]
-        assert done is not None
         # A repeat of a valid proposal shares its answer; of an invalid one, gets its own index.
-        results[i] = done if "index" not in done else appraise_item(i, items[i], cap)
+        if j in problems:
+            alone(i)
+        else:
+            results[i] = results[j]
     return results  # type: ignore[return-value] - every index was filled above
 
 
@@ -408,7 +440,7 @@ def comparison(data: dict[str, Any]) -> dict[str, Any]:
 @bp.arguments(BatchRequestSchema(), example=examples_batch())
 @bp.response(200, BatchResultSchema, example=batch_example())
 @document_body_errors
-def create_batch_appraisal(batch: dict[str, Any]) -> dict[str, Any]:
+def create_batch_appraisal(batch: dict[str, Any]) -> Response:
     """Appraise a batch of proposals
 
     Appraises up to 1,000 proposals (MAX_BATCH_SIZE) in one call and answers their results in
@@ -425,7 +457,8 @@ def create_batch_appraisal(batch: dict[str, Any]) -> dict[str, Any]:
                           f"{len(items):,}. Split it.", kind="validation-error",
               errors=[{"pointer": "#/proposals",
                        "detail": f"At most {limit:,} proposals; got {len(items):,}."}])
-    return {"results": appraise_batch(items, current_app.config["MAX_SIMULATION_ITERATIONS"])}
+    body = encode_batch(items, current_app.config["MAX_SIMULATION_ITERATIONS"])
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @bp.post("/comparisons")
