@@ -83,7 +83,7 @@ class Yearly(fields.Field):
     """
 
     #: What _deserialize returns for a value it is sure of (svcalc.api.loading inlines it).
-    load_inline = "_number_or_numbers({v}, {f}._minimum, {f}._maximum, %d)" % MAX_TERM
+    load_inline = f"_number_or_numbers({{v}}, {{f}}._minimum, {{f}}._maximum, {MAX_TERM})"
 
     default_error_messages = {
         "invalid": "Not a valid number or list of numbers.",
