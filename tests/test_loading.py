@@ -347,6 +347,16 @@ def test_every_field_type_answers_as_marshmallow_does(raw: dict[str, Any]) -> No
     _same(_Fields(), raw)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(-3, 4) | st.integers(-3, 4) | st.sampled_from(
+    [math.nan, math.inf, -math.inf, 1e308, -1e308, True, 10**400]), min_size=1, max_size=61),
+    st.integers(0, 60), st.sampled_from([math.nan, math.inf, -math.inf, 1e308]))
+def test_yearly_lists_with_non_finite_values_anywhere(values: list[Any], at: int,
+                                                      odd: float) -> None:
+    _same(_Fields(), {"yearly": values})
+    _same(_Fields(), {"yearly": [*values[:at], odd, *values[at:]]})
+
+
 @pytest.mark.parametrize("raw", [
     {}, {"money": 1, "rate": 1, "share": 0.99, "number": None, "yearly": [3, -2.0, 0],
          "flag": False, "count": 60, "loose": 59, "wild": math.nan, "word": "", "Code": "GBP",
@@ -452,6 +462,19 @@ def test_schemas_it_cannot_reproduce_always_go_to_marshmallow() -> None:
                                                       copy.deepcopy(raw))
     with pytest.raises(ValueError, match="cannot be compiled"):
         compile_load(Pre())
+
+
+def test_an_instance_compiles_on_its_second_load() -> None:
+    fresh = ProposalSchema()
+    assert fresh.load(examples.PROPOSAL) == Schema.load(fresh, examples.PROPOSAL)
+    assert fresh.__dict__["_compiled_load"] == (None, None)  # made per call: never compiled
+    assert fresh.load(examples.PROPOSAL) == Schema.load(fresh, examples.PROPOSAL)
+    fields_, fn = fresh.__dict__["_compiled_load"]
+    assert fields_ is fresh.load_fields and fn is not None
+    # Fields rebuilt (as Nested does to a copied instance): compiled again, for these fields.
+    fresh._init_fields()
+    assert fresh.load(examples.PROPOSAL) == Schema.load(fresh, examples.PROPOSAL)
+    assert fresh.__dict__["_compiled_load"][0] is fresh.load_fields
 
 
 def test_each_instance_uses_its_own_nested_schemas_and_hooks() -> None:

@@ -44,6 +44,7 @@ that the result is equal, of the same types (``repr``) and that errors are marsh
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -65,6 +66,8 @@ class GiveUp(Exception):  # noqa: N818 - it is not an error: marshmallow decides
 # input it is sure of, and raises for anything else.
 
 _INF = math.inf
+_FLOAT = {float}
+_INT_FLOAT = {int, float}
 
 
 def _give_up() -> NoReturn:
@@ -83,12 +86,16 @@ def _finite_float(v: Any) -> float:
 
 def _number_or_numbers(v: Any, lo: float, hi: float, max_len: int) -> float | tuple[float, ...]:
     """One number in ``[lo, hi]`` as a float, or a list of 1..max_len of them as a tuple of
-    floats (exact ``int``/``float`` values only; NaN fails the comparisons)."""
+    floats (exact ``int``/``float`` values only)."""
     if v.__class__ is list:
         if 0 < len(v) <= max_len:
-            out = [float(x) for x in v if x.__class__ is float or x.__class__ is int]
-            if len(out) == len(v) and all(lo <= x <= hi for x in out):
-                return tuple(out)
+            kinds = set(map(type, v))
+            if kinds <= _INT_FLOAT:
+                out = v if kinds == _FLOAT else list(map(float, v))
+                # min and max may step over a NaN; the sum cannot (nor over an inf), so a
+                # non-finite sum gives up (also if finite values overflowed: safe).
+                if lo <= min(out) and max(out) <= hi and -_INF < sum(out) < _INF:
+                    return tuple(out)
         raise GiveUp
     f = _finite_float(v)
     if lo <= f <= hi:
@@ -279,7 +286,8 @@ class _Compiler:
         key = (id(schema), unknown)
         if key in self.done:
             return self.done[key]
-        name = self._bind(None, f"_load_{type(schema).__name__}_")
+        label = re.sub(r"\W", "_", type(schema).__name__)
+        name = self._bind(None, f"_load_{label}_")
         self.done[key] = name
         lines = [f"def {name}(d):",
                  "    if d.__class__ is not dict: raise _G",
@@ -289,7 +297,7 @@ class _Compiler:
         for attr, field in schema.load_fields.items():
             data_key = field.data_key if field.data_key is not None else attr
             target = repr(field.attribute or attr)
-            lines.append(f"    # {attr}")
+            lines.append(f"    # {attr!r}")
             lines.append(f"    v = d.get({data_key!r}, _M)")
             body = self.present(field, "v", "x", "        ")
             if body is None:
@@ -365,9 +373,10 @@ class CompiledLoad:
     """Schema mixin: ``load`` tries the compiled fast path first and hands anything it is not
     certain of to marshmallow's ``Schema.load``.
 
-    Each instance compiles its own function on its first load (bound to its own fields and
-    nested schemas); the generated code object is shared by instances of the same class and
-    options, so compiling again costs only the walk over the fields."""
+    Each instance compiles its own function, on its second load, bound to its own fields,
+    nested schemas and hooks (the ones marshmallow would use); the generated code object is
+    shared by instances of the same class and options, so compiling again costs only the walk
+    over the fields. Build a schema once and reuse it to benefit."""
 
     def load_fast(self, data: Any) -> Any:
         """The fast path alone: the loaded object, or :class:`GiveUp` (or another exception)
@@ -390,8 +399,14 @@ class CompiledLoad:
         schema: Schema = self  # type: ignore[assignment]
         if (not many and partial is None and not schema.many
                 and (unknown is None or unknown == schema.unknown)):
-            try:
-                return self.load_fast(data)
-            except Exception:  # noqa: BLE001, S110 - any doubt: marshmallow decides
-                pass
+            if "_compiled_load" in self.__dict__:
+                try:
+                    return self.load_fast(data)
+                except Exception:  # noqa: BLE001, S110 - any doubt: marshmallow decides
+                    pass
+            else:
+                # An instance's first load is marshmallow's: compiling (~1 ms, most of it
+                # making every nested schema) pays only for an instance that is used again,
+                # not for one made per call. The next load compiles.
+                self.__dict__["_compiled_load"] = (None, None)
         return super().load(data, many=many, partial=partial, unknown=unknown)  # type: ignore[misc]
