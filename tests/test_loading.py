@@ -467,14 +467,17 @@ def test_schemas_it_cannot_reproduce_always_go_to_marshmallow() -> None:
 def test_an_instance_compiles_on_its_second_load() -> None:
     fresh = ProposalSchema()
     assert fresh.load(examples.PROPOSAL) == Schema.load(fresh, examples.PROPOSAL)
-    assert fresh.__dict__["_compiled_load"] == (None, None)  # made per call: never compiled
+    assert fresh.__dict__["_compiled_load"] == (None,) * 3  # made per call: never compiled
     assert fresh.load(examples.PROPOSAL) == Schema.load(fresh, examples.PROPOSAL)
-    fields_, fn = fresh.__dict__["_compiled_load"]
+    fields_, _, fn = fresh.__dict__["_compiled_load"]
     assert fields_ is fresh.load_fields and fn is not None
     # Fields rebuilt (as Nested does to a copied instance): compiled again, for these fields.
     fresh._init_fields()
     assert fresh.load(examples.PROPOSAL) == Schema.load(fresh, examples.PROPOSAL)
     assert fresh.__dict__["_compiled_load"][0] is fresh.load_fields
+    fresh.unknown = EXCLUDE  # set on the instance: compiled again with it
+    extra = {**examples.PROPOSAL, "extra": 1}
+    assert fresh.load(extra) == Schema.load(fresh, extra) == fresh.load_fast(extra)
 
 
 def test_each_instance_uses_its_own_nested_schemas_and_hooks() -> None:
