@@ -21,6 +21,7 @@ from marshmallow import (
 )
 
 from svcalc.api.dumping import CompiledDump
+from svcalc.api.loading import CompiledLoad
 from svcalc.core import model
 from svcalc.core.reference import REFERENCE
 
@@ -44,6 +45,9 @@ def _meta(description: str, example: Any, unit: str | None = None, **extra: Any)
 
 class Number(fields.Float):
     """A finite JSON number. Strings and booleans are refused: the spec says ``number``."""
+
+    #: What _deserialize returns for a value it is sure of (svcalc.api.loading inlines it).
+    load_inline = "_finite_float({v})"
 
     def __init__(self, *, minimum: float, maximum: float, min_inclusive: bool = True,
                  **kwargs: Any) -> None:
@@ -77,6 +81,9 @@ class Yearly(fields.Field):
 
     Element errors are reported at the element's index, so the pointer names the exact cell.
     """
+
+    #: What _deserialize returns for a value it is sure of (svcalc.api.loading inlines it).
+    load_inline = f"_number_or_numbers({{v}}, {{f}}._minimum, {{f}}._maximum, {MAX_TERM})"
 
     default_error_messages = {
         "invalid": "Not a valid number or list of numbers.",
@@ -241,6 +248,9 @@ def Share(description: str, example: float, *, maximum: float = 1.0, **kwargs: A
 
 class StrictBoolean(fields.Boolean):
     """A JSON true or false; strings and numbers are refused."""
+
+    #: What _deserialize returns for a value it is sure of (svcalc.api.loading inlines it).
+    load_inline = "{v} if {v}.__class__ is bool else _give_up()"
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
         if not isinstance(value, bool):
@@ -507,7 +517,7 @@ YEARLY_FIELDS = (
 )
 
 
-class ProposalSchema(Schema):
+class ProposalSchema(CompiledLoad, Schema):
     """A proposed public/private partnership. Unknown fields are rejected."""
 
     name = fields.String(validate=validate.Length(max=200),
