@@ -499,3 +499,32 @@ def test_each_instance_uses_its_own_nested_schemas_and_hooks() -> None:
     assert seen == [(one.fields["inner"].schema, kwargs), (two.fields["inner"].schema, kwargs),
                     (two.fields["inner"].schema, kwargs)]
     assert seen[0][0] is not seen[1][0]
+
+
+def test_the_compute_budget_alarm_is_not_swallowed_by_the_fast_path():
+    """The budget's SIGALRM handler raises ComputeBudgetExceeded wherever the request is. If it
+    fires while the fast path runs, it must reach the budget's handler (a 503), not be taken
+    for doubt and followed by marshmallow's load, which would carry the request past its
+    budget with the one-shot timer spent."""
+    from marshmallow import post_load
+
+    from svcalc.api.limits import ComputeBudgetExceeded
+
+    calls = []
+
+    class Alarmed(CompiledLoad, Schema):
+        a = fields.Float()
+
+        @post_load
+        def _hook(self, data, **_):
+            calls.append(1)
+            if len(calls) == 2:  # the fast path's call on the second load
+                raise ComputeBudgetExceeded
+            return data
+
+    schema = Alarmed()
+    assert schema.load({"a": 1}) == {"a": 1.0}  # first load: marshmallow's
+    with pytest.raises(ComputeBudgetExceeded):
+        schema.load({"a": 2})
+    assert len(calls) == 2  # marshmallow did not run it again
+    assert schema.load({"a": 3}) == {"a": 3.0}

@@ -49,7 +49,7 @@ import re
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, ValidationError, fields, validate
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 from marshmallow.utils import missing
 
@@ -60,6 +60,14 @@ Loader = Callable[[Any], Any]
 
 class GiveUp(Exception):  # noqa: N818 - it is not an error: marshmallow decides
     """The fast path is not certain of the answer: marshmallow's own ``load`` decides."""
+
+
+#: What the fast path (or a field, validator or hook it calls) raises on input it is not sure
+#: of: then marshmallow decides. Anything else propagates as it would from marshmallow's load,
+#: in particular an exception raised from a signal handler while the fast path runs (the
+#: compute budget's alarm, limits.ComputeBudgetExceeded), which must not be swallowed.
+DOUBT: tuple[type[Exception], ...] = (GiveUp, ValidationError, TypeError, ValueError,
+                                      ArithmeticError, LookupError, AttributeError)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -389,7 +397,7 @@ class CompiledLoad:
             # does) or unknown was set since.
             try:
                 fn = compile_load(schema) if _compilable(schema) else None
-            except Exception:  # noqa: BLE001 - a schema the compiler cannot read: marshmallow
+            except (*DOUBT, SyntaxError):  # a schema the compiler cannot read: marshmallow
                 fn = None
             entry = self.__dict__["_compiled_load"] = (schema.load_fields, schema.unknown, fn)
         if entry[2] is None:
@@ -404,7 +412,7 @@ class CompiledLoad:
             if "_compiled_load" in self.__dict__:
                 try:
                     return self.load_fast(data)
-                except Exception:  # noqa: BLE001, S110 - any doubt: marshmallow decides
+                except DOUBT:  # any doubt: marshmallow decides
                     pass
             else:
                 # An instance's first load is marshmallow's: compiling (~1 ms, most of it
