@@ -227,9 +227,12 @@ def invalid_proposals(draw: st.DrawFn) -> Any:
             size = draw(st.sampled_from([0, 1, len(value) - 1, len(value) + 1, 61]))
             container[key] = [value[i % len(value)] if value else 1.0 for i in range(size)]
         elif op == "retype" and isinstance(value, int | float) and not isinstance(value, bool):
+            # A huge int (an earlier mutation's) has no float: math.isfinite would raise.
+            finite = (math.isfinite(value) if isinstance(value, float)
+                      else abs(value) < 2**1000)
             container[key] = draw(st.sampled_from(
-                [float(value) if math.isfinite(value) else 0.0, int(value) if math.isfinite(
-                    value) else 0, -value, value * 1e6, str(value), [value], bool(value)]))
+                [float(value) if finite else 0.0, int(value) if finite else 0, -value,
+                 value * 1e6 if finite else value, str(value), [value], bool(value)]))
     return raw
 
 
