@@ -254,3 +254,26 @@ def test_tables_of_narrow_named_tuples(n_fields: int) -> None:
     obj = Table([Row(), Row(3.5, 4)])
     assert compile_dump(TableSchema())(obj) == Schema.dump(TableSchema(), obj)
     assert TableSchema().dump(obj) == Schema.dump(TableSchema(), obj)
+
+
+@pytest.mark.parametrize("value", [
+    {"irr": "no sign change", "payback_years": "not within the term"}, {}, None,
+    {1: 2, "k": None, "é": "ü"},  # String._serialize turns a non-str into str, keeps None
+])
+def test_dict_fields_dump_as_marshmallow_does(value: Any) -> None:
+    @dataclass
+    class Holder:
+        notes: Any
+        bare: Any
+        keys_only: Any
+        numbers: Any
+
+    class DictSchema(CompiledDump, Schema):
+        notes = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True)
+        bare = fields.Dict(allow_none=True)
+        keys_only = fields.Dict(keys=fields.String(), allow_none=True)
+        numbers = fields.Dict(values=fields.Float(), allow_none=True)  # not inlined
+
+    numbers = None if value is None else {"a": 1, "b": 2.5}
+    obj = Holder(value, value, value, numbers)
+    assert _text(DictSchema().dump(obj)) == _text(Schema.dump(DictSchema(), obj))

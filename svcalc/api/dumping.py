@@ -107,6 +107,14 @@ class _Compiler:
             return f"({v} if {v}.__class__ is str else _text({v}))"
         if cls is fields.Raw:
             return v
+        keys, values = getattr(field, "key_field", None), getattr(field, "value_field", None)
+        if cls is fields.Dict and self._plain_text(keys) and self._plain_text(values):
+            # Mapping._serialize: a new dict, each key and value through String._serialize.
+            if keys is None and values is None:
+                return f"(None if {v} is None else dict({v}))"
+            k = "_mk" if keys is None else self.value_expr(keys, "_mk", owner, attr)
+            x = "_mv" if values is None else self.value_expr(values, "_mv", owner, attr)
+            return f"(None if {v} is None else {{{k}: {x} for _mk, _mv in {v}.items()}})"
         if cls is fields.Nested and _compilable(field.schema):  # type: ignore[attr-defined]
             schema = field.schema  # type: ignore[attr-defined]
             if schema.many or field.many:  # type: ignore[attr-defined]
@@ -122,6 +130,11 @@ class _Compiler:
         # Anything else: the field's own conversion, called as Schema.dump would call it.
         bound = self._bind(field._serialize, "_s")
         return f"{bound}({v}, {attr!r}, {owner})"
+
+    @staticmethod
+    def _plain_text(field: fields.Field | None) -> bool:
+        """No field, or a plain String (whose conversion value_expr inlines exactly)."""
+        return field is None or type(field) is fields.String
 
     def schema_function(self, schema: Schema) -> str:
         """The name of a generated function dumping one object as ``schema.dump`` would."""
