@@ -232,6 +232,11 @@ def test_cash_flow_table_reads_as_a_sequence_of_rows() -> None:
     with pytest.raises(IndexError):
         table[n + 1]
     assert repr(table).startswith("CashFlowTable([CashFlowRow(year=0, ")
+    import pickle
+
+    for twin in (copy.deepcopy(table), pickle.loads(pickle.dumps(table))):
+        assert twin == table and twin.columns is not table.columns
+        assert not twin.columns.flags.writeable
 
 
 @pytest.mark.parametrize("n_fields", [0, 1, 2])

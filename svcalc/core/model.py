@@ -292,6 +292,10 @@ class CashFlowTable(Sequence[CashFlowRow]):
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __reduce__(self) -> tuple[type[CashFlowTable], tuple[np.ndarray]]:
+        # Copies and pickles are made through __init__, so they are read-only too.
+        return CashFlowTable, (self.columns,)
+
     def __repr__(self) -> str:
         return f"CashFlowTable({list(self)!r})"
 
