@@ -53,18 +53,15 @@ def threshold(code: str, name: str) -> float:
     return value
 
 
+# An appraisal's flags and verdict name the same few NPVs and costs several times over, so the
+# text is cached (a hit costs less than the formatting it saves).
+@lru_cache(maxsize=256)
 def money(value: float, currency: str = "GBP") -> str:
     """Money for a sentence: ``£1.2m``, ``-£350k``, ``€900``.
 
     >>> money(1_234_567.0), money(-350_000.0), money(900.0, "EUR"), money(2.5e9, "CHF")
     ('£1.23m', '-£350k', '€900', 'CHF 2.50bn')
     """
-    # An appraisal's flags and verdict name the same few NPVs and costs several times over.
-    return _money(value, currency)
-
-
-@lru_cache(maxsize=256)
-def _money(value: float, currency: str) -> str:
     sign = "-" if value < 0 else ""
     v = abs(value)
     symbol = _SYMBOLS.get(currency, currency + " ")
