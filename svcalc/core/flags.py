@@ -114,6 +114,7 @@ _PUBLIC_MAX_NPV = threshold("PUBLIC_NPV_NEGATIVE", "max_npv")
 _OPTIMISM_ZERO = threshold("CASE_RELIES_ON_OPTIMISM", "max_npv")
 _MAX_SWITCHING = threshold("FRAGILE_CASE", "max_switching_value")
 _IT_MATERIAL = threshold("IT_FAT_TAIL", "material_share")
+assert _IT_MATERIAL > 0.0, "IT_FAT_TAIL skips proposals without IT cost"
 _MAX_YEARS = threshold("LONG_HORIZON", "max_years")
 
 # The thresholds as the messages print them, formatted once.
@@ -265,8 +266,12 @@ def evaluate(
 
     # PUBLIC_PAYBACK_BEYOND_TERM
     if payback is None or payback > n:
-        cumulative = float(np.sum(f.baseline + f.baseline_contact - f.payment - f.retained
-                                  - f.public_contact)) - public.upfront_costs
+        # The yearly savings (one array, updated in place: the same figures), summed by numpy.
+        savings = f.baseline + f.baseline_contact
+        savings -= f.payment
+        savings -= f.retained
+        savings -= f.public_contact
+        cumulative = float(savings.sum()) - public.upfront_costs
         out.append(_flag(
             "PUBLIC_PAYBACK_BEYOND_TERM", "#/public/annual_payment",
             f"The public body does not recover its upfront costs of "
@@ -318,16 +323,16 @@ def evaluate(
             x, limit))
 
     # IT_FAT_TAIL
-    total = upfront.total
+    # Without a positive IT cost the share cannot exceed the (positive) materiality threshold,
+    # so the total is added up only when there is one.
     it = upfront.it or 0.0
-    material = _IT_MATERIAL
-    if total > 0.0 and it / total > material:
+    if it > 0.0 and (total := upfront.total) > 0.0 and (it_share := it / total) > _IT_MATERIAL:
         out.append(_flag(
             "IT_FAT_TAIL", "#/public/upfront_costs/it",
-            f"IT is {it / total:.0%} of the public upfront costs ({money(it, cur)}); one IT "
+            f"IT is {it_share:.0%} of the public upfront costs ({money(it, cur)}); one IT "
             "project in six overruns its cost by about 200% (Flyvbjerg and Budzier 2011), a fat "
             "tail that a symmetric range hides.",
-            it / total, material))
+            it_share, _IT_MATERIAL))
 
     # LONG_HORIZON
     if n > _MAX_YEARS:

@@ -71,6 +71,7 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
     does not compute flags itself, so a new rule only has to add its flag to the list.
     """
     cur = method.currency
+    coc_text = f"{method.supplier_discount_rate:.1%}"  # named twice when the supplier fails
     critical: list[Flag] = []
     warnings: list[Flag] = []
     for fl in flags:
@@ -88,8 +89,7 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
             failing.append("the public body is worse off than delivering the service itself "
                            f"(NPV {money(public.npv, cur)})")
         if supplier.npv < 0.0:
-            failing.append(f"the supplier loses money at its "
-                           f"{method.supplier_discount_rate:.1%} cost of capital "
+            failing.append(f"the supplier loses money at its {coc_text} cost of capital "
                            f"(NPV {money(supplier.npv, cur)})")
         headline = f"Not viable on its own figures: {' and '.join(failing)}."
         reasons = codes(_ordered(critical))
@@ -128,8 +128,7 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
     economic = (f"Public NPV {money(public.npv, cur)} as stated and "
                 f"{money(public.npv_risk_adjusted, cur)} risk-adjusted against business as usual "
                 f"at {rate}; {bcr} is context, not a pass/fail test.")
-    commercial = (f"Supplier NPV {money(supplier.npv, cur)} at its "
-                  f"{method.supplier_discount_rate:.1%} cost of capital "
+    commercial = (f"Supplier NPV {money(supplier.npv, cur)} at its {coc_text} cost of capital "
                   f"({money(supplier.npv_risk_adjusted, cur)} risk-adjusted); whole-life margin "
                   f"{_pct(supplier.whole_life_margin)} as stated, "
                   f"{_pct(supplier.whole_life_margin_risk_adjusted)} risk-adjusted.")
