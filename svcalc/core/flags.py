@@ -53,18 +53,15 @@ def threshold(code: str, name: str) -> float:
     return value
 
 
+# An appraisal's flags and verdict name the same few NPVs and costs several times over, so the
+# text is cached (a hit costs less than the formatting it saves).
+@lru_cache(maxsize=256)
 def money(value: float, currency: str = "GBP") -> str:
     """Money for a sentence: ``£1.2m``, ``-£350k``, ``€900``.
 
     >>> money(1_234_567.0), money(-350_000.0), money(900.0, "EUR"), money(2.5e9, "CHF")
     ('£1.23m', '-£350k', '€900', 'CHF 2.50bn')
     """
-    # An appraisal's flags and verdict name the same few NPVs and costs several times over.
-    return _money(value, currency)
-
-
-@lru_cache(maxsize=256)
-def _money(value: float, currency: str) -> str:
     sign = "-" if value < 0 else ""
     v = abs(value)
     symbol = _SYMBOLS.get(currency, currency + " ")
@@ -83,11 +80,17 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+#: Each rule's default severity and its source, looked up once rather than per flag.
+_SEVERITY_SOURCE: dict[str, tuple[str, str]] = {
+    code: (rule["severity"], rule["source"]) for code, rule in RULES.items()
+}
+
+
 def _flag(code: str, field: str, message: str, given: float | str | None,
           benchmark: float | str | None, severity: str | None = None) -> Flag:
-    rule = RULES[code]
-    return Flag(code=code, severity=severity or rule["severity"], field=field, message=message,
-                given=given, benchmark=benchmark, source=rule["source"])
+    default, source = _SEVERITY_SOURCE[code]
+    # Positional, in Flag's field order: code, severity, field, message, given, benchmark, source.
+    return Flag(code, severity or default, field, message, given, benchmark, source)
 
 
 _NOUNS = {
@@ -95,6 +98,35 @@ _NOUNS = {
     "upfront_costs": "the public upfront costs",
     "supplier_operating_cost": "the supplier's operating cost",
 }
+
+# The thresholds, read once at import (the reference data does not change while running).
+_MIN_RATE = threshold("DISCOUNT_RATE_BELOW_GREEN_BOOK", "min_rate")
+_SAVINGS_WARN = threshold("SAVINGS_ABOVE_EVIDENCE", "warning_above")
+_SAVINGS_CRIT = threshold("SAVINGS_ABOVE_EVIDENCE", "critical_from")
+_MIN_PAYBACK = threshold("SAVINGS_TOO_SOON", "min_payback_years")
+_MIN_PROCUREMENT = threshold("UPFRONT_COSTS_UNDERSTATED", "min_procurement_share")
+_MARGIN_LOW_WARN = threshold("SUPPLIER_MARGIN_LOW_BALL", "warning_below")
+_MARGIN_LOW_CRIT = threshold("SUPPLIER_MARGIN_LOW_BALL", "critical_below")
+_MARGIN_HIGH = threshold("SUPPLIER_MARGIN_EXCESSIVE", "warning_above")
+_SUPPLIER_MAX_NPV = threshold("SUPPLIER_BELOW_COST_OF_CAPITAL", "max_npv")
+_MIN_MARGIN_RA = threshold("SUPPLIER_FAILS_UNDER_OPTIMISM_BIAS", "min_margin")
+_PUBLIC_MAX_NPV = threshold("PUBLIC_NPV_NEGATIVE", "max_npv")
+_OPTIMISM_ZERO = threshold("CASE_RELIES_ON_OPTIMISM", "max_npv")
+_MAX_SWITCHING = threshold("FRAGILE_CASE", "max_switching_value")
+_IT_MATERIAL = threshold("IT_FAT_TAIL", "material_share")
+assert _IT_MATERIAL > 0.0, "IT_FAT_TAIL skips proposals without IT cost"
+_MAX_YEARS = threshold("LONG_HORIZON", "max_years")
+
+# The thresholds as the messages print them, formatted once.
+_MIN_RATE_TEXT = f"{_MIN_RATE:.1%}"
+_SAVINGS_RANGE_TEXT = f"{0.05:.0%}-{_SAVINGS_WARN:.0%}"
+_MIN_PAYBACK_TEXT = f"{_MIN_PAYBACK:.0f}"
+_MIN_PROCUREMENT_TEXT = f"{_MIN_PROCUREMENT:.0%}"
+_MARGIN_LOW_WARN_TEXT = f"{_MARGIN_LOW_WARN:.0%}"
+_MARGIN_HIGH_TEXT = f"{_MARGIN_HIGH:.0%}"
+_OPEX_UPPER_TEXT = f"{_OPEX_UPPER:.0%}"
+_MAX_SWITCHING_TEXT = f"{_MAX_SWITCHING:.0%}"
+_MAX_YEARS_TEXT = f"{_MAX_YEARS:.0f}"
 
 
 def evaluate(
@@ -117,45 +149,44 @@ def evaluate(
 
     # DISCOUNT_RATE_BELOW_GREEN_BOOK
     rate = pub.discount_rate
-    min_rate = threshold("DISCOUNT_RATE_BELOW_GREEN_BOOK", "min_rate")
-    if rate is not None and rate < min_rate:
+    if rate is not None and rate < _MIN_RATE:
         out.append(_flag(
             "DISCOUNT_RATE_BELOW_GREEN_BOOK", "#/public/discount_rate",
-            f"The public side is discounted at {rate:.2%}, below the Green Book's {min_rate:.1%} "
-            "social time preference rate; a lower rate makes distant savings look bigger.",
-            rate, min_rate))
+            f"The public side is discounted at {rate:.2%}, below the Green Book's "
+            f"{_MIN_RATE_TEXT} social time preference rate; a lower rate makes distant savings "
+            "look bigger.",
+            rate, _MIN_RATE))
 
     # SAVINGS_ABOVE_EVIDENCE
     share = public.saving_share_of_baseline
-    warn = threshold("SAVINGS_ABOVE_EVIDENCE", "warning_above")
-    crit = threshold("SAVINGS_ABOVE_EVIDENCE", "critical_from")
-    if share is not None and share > warn:
-        critical = share >= crit
+    if share is not None and share > _SAVINGS_WARN:
+        critical = share >= _SAVINGS_CRIT
         out.append(_flag(
             "SAVINGS_ABOVE_EVIDENCE", "#/public/annual_payment",
             f"The proposal saves {share:.1%} of the business-as-usual cost by the final year; "
-            f"outsourcing has typically realised {0.05:.0%}-{warn:.0%}, and there is no evidence "
+            f"outsourcing has typically realised {_SAVINGS_RANGE_TEXT}, and there is no evidence "
             "that the 20-30% savings often claimed are available (Institute for Government, "
             "2019).",
-            share, crit if critical else warn, "critical" if critical else "warning"))
+            share, _SAVINGS_CRIT if critical else _SAVINGS_WARN,
+            "critical" if critical else "warning"))
 
     # SAVINGS_TOO_SOON
-    # Years 1 and T of the public saving (business as usual - what the partnership costs).
-    first_saving = float(f.baseline[0] + f.baseline_contact[0] - f.payment[0] - f.retained[0]
-                         - f.public_contact[0])
-    final_saving = public.annual_saving_steady_state
-    min_payback = threshold("SAVINGS_TOO_SOON", "min_payback_years")
     payback = public.payback_years
-    if payback is not None and 0.0 < payback < min_payback:
+    if payback is not None and 0.0 < payback < _MIN_PAYBACK:
         out.append(_flag(
             "SAVINGS_TOO_SOON", "#/public/annual_payment",
             f"The public body recovers its peak outlay of "
             f"{money(public.peak_funding_requirement, cur)} in {payback:.1f} years; "
             "transformation and shared-service programmes have taken "
-            f"{min_payback:.0f} years or more (NAO 2016: GBP 90m saved against GBP 94m spent in "
+            f"{_MIN_PAYBACK_TEXT} years or more (NAO 2016: GBP 90m saved against GBP 94m spent in "
             "the first 2.5 years).",
-            payback, min_payback))
-    if n >= 2 and final_saving > 0.0 and first_saving >= final_saving:
+            payback, _MIN_PAYBACK))
+    # Years 1 and T of the public saving (business as usual - what the partnership costs);
+    # year 1 in Python floats (item), in the same order: the same figure as numpy's.
+    final_saving = public.annual_saving_steady_state
+    if n >= 2 and final_saving > 0.0 and (
+            first_saving := f.baseline.item(0) + f.baseline_contact.item(0) - f.payment.item(0)
+            - f.retained.item(0) - f.public_contact.item(0)) >= final_saving:
         out.append(_flag(
             "SAVINGS_TOO_SOON", "#/public/annual_payment",
             f"The full saving of {money(final_saving, cur)} a year arrives in year 1 with no "
@@ -166,7 +197,7 @@ def evaluate(
 
     # UPFRONT_COSTS_UNDERSTATED
     upfront = pub.upfront_costs
-    min_share = threshold("UPFRONT_COSTS_UNDERSTATED", "min_procurement_share")
+    min_share = _MIN_PROCUREMENT
     if upfront.procurement is None:
         out.append(_flag(
             "UPFRONT_COSTS_UNDERSTATED", "#/public/upfront_costs/procurement",
@@ -180,7 +211,8 @@ def evaluate(
         out.append(_flag(
             "UPFRONT_COSTS_UNDERSTATED", "#/public/upfront_costs/procurement",
             f"The procurement cost of {money(upfront.procurement, cur)} is {given_share:.2%} of "
-            f"the contract's present value ({money(contract_pv, cur)}), below {min_share:.0%}; "
+            f"the contract's present value ({money(contract_pv, cur)}), below "
+            f"{_MIN_PROCUREMENT_TEXT}; "
             "procedures typically cost up to 1.3% of contract value and bidders spend 2-6% "
             "(PwC/London Economics 2011; HM Treasury 2010).",
             given_share, min_share))
@@ -193,28 +225,26 @@ def evaluate(
 
     # SUPPLIER_MARGIN_LOW_BALL / SUPPLIER_MARGIN_EXCESSIVE
     margin = supplier.whole_life_margin
-    low_warn, low_crit = (threshold("SUPPLIER_MARGIN_LOW_BALL", k)
-                          for k in ("warning_below", "critical_below"))
-    high = threshold("SUPPLIER_MARGIN_EXCESSIVE", "warning_above")
-    if margin is not None and margin < low_warn:
-        critical = margin < low_crit
+    if margin is not None and margin < _MARGIN_LOW_WARN:
+        critical = margin < _MARGIN_LOW_CRIT
         out.append(_flag(
             "SUPPLIER_MARGIN_LOW_BALL", "#/public/annual_payment",
-            f"The supplier's whole-life margin is {margin:.1%}, below {low_warn:.0%}; Carillion "
-            "failed on margins of 0.6-4.4% and outsourcers rarely bid below 5-6%, so a price "
-            "this thin invites renegotiation or failure.",
-            margin, low_crit if critical else low_warn, "critical" if critical else "warning"))
-    if margin is not None and margin > high:
+            f"The supplier's whole-life margin is {margin:.1%}, below {_MARGIN_LOW_WARN_TEXT}; "
+            "Carillion failed on margins of 0.6-4.4% and outsourcers rarely bid below 5-6%, so a "
+            "price this thin invites renegotiation or failure.",
+            margin, _MARGIN_LOW_CRIT if critical else _MARGIN_LOW_WARN,
+            "critical" if critical else "warning"))
+    if margin is not None and margin > _MARGIN_HIGH:
         out.append(_flag(
             "SUPPLIER_MARGIN_EXCESSIVE", "#/public/annual_payment",
-            f"The supplier's whole-life margin is {margin:.1%}, above {high:.0%}; regulated "
-            "single-source contracts earn a baseline 8.24% and realise about 11.6% (SSRO), so "
-            "the public body may be overpaying.",
-            margin, high))
+            f"The supplier's whole-life margin is {margin:.1%}, above {_MARGIN_HIGH_TEXT}; "
+            "regulated single-source contracts earn a baseline 8.24% and realise about 11.6% "
+            "(SSRO), so the public body may be overpaying.",
+            margin, _MARGIN_HIGH))
 
     # SUPPLIER_BELOW_COST_OF_CAPITAL
     coc = proposal.supplier.cost_of_capital
-    if supplier.npv < threshold("SUPPLIER_BELOW_COST_OF_CAPITAL", "max_npv"):
+    if supplier.npv < _SUPPLIER_MAX_NPV:
         out.append(_flag(
             "SUPPLIER_BELOW_COST_OF_CAPITAL", "#/public/annual_payment",
             f"The supplier's NPV at its own {coc:.1%} cost of capital is "
@@ -224,21 +254,24 @@ def evaluate(
 
     # SUPPLIER_FAILS_UNDER_OPTIMISM_BIAS
     margin_ra = supplier.whole_life_margin_risk_adjusted
-    min_margin = threshold("SUPPLIER_FAILS_UNDER_OPTIMISM_BIAS", "min_margin")
-    if margin_ra is not None and margin_ra < min_margin:
+    if margin_ra is not None and margin_ra < _MIN_MARGIN_RA:
         stated = "" if margin is None else f"from {margin:.1%} "
         out.append(_flag(
             "SUPPLIER_FAILS_UNDER_OPTIMISM_BIAS", "#/supplier/annual_operating_cost",
             f"With its operating cost {risk.supplier_operating_cost_uplift:.1%} higher (the "
-            f"Green Book's {_OPEX_UPPER:.0%} outsourcing opex optimism bias, mitigated by "
+            f"Green Book's {_OPEX_UPPER_TEXT} outsourcing opex optimism bias, mitigated by "
             f"{risk.mitigation:.0%}), the supplier's whole-life margin falls {stated}to "
             f"{margin_ra:.1%}: under a fixed price it would run the service at a loss.",
-            margin_ra, min_margin))
+            margin_ra, _MIN_MARGIN_RA))
 
     # PUBLIC_PAYBACK_BEYOND_TERM
     if payback is None or payback > n:
-        cumulative = float(np.sum(f.baseline + f.baseline_contact - f.payment - f.retained
-                                  - f.public_contact)) - public.upfront_costs
+        # The yearly savings (one array, updated in place: the same figures), summed by numpy.
+        savings = f.baseline + f.baseline_contact
+        savings -= f.payment
+        savings -= f.retained
+        savings -= f.public_contact
+        cumulative = float(savings.sum()) - public.upfront_costs
         out.append(_flag(
             "PUBLIC_PAYBACK_BEYOND_TERM", "#/public/annual_payment",
             f"The public body does not recover its upfront costs of "
@@ -247,7 +280,7 @@ def evaluate(
             payback, float(n)))
 
     # PUBLIC_NPV_NEGATIVE
-    if public.npv < threshold("PUBLIC_NPV_NEGATIVE", "max_npv"):
+    if public.npv < _PUBLIC_MAX_NPV:
         out.append(_flag(
             "PUBLIC_NPV_NEGATIVE", "#/public/annual_payment",
             f"The public NPV is {money(public.npv, cur)} against business as usual: over the term "
@@ -255,7 +288,7 @@ def evaluate(
             public.npv, 0.0))
 
     # CASE_RELIES_ON_OPTIMISM, one flag per side
-    zero = threshold("CASE_RELIES_ON_OPTIMISM", "max_npv")
+    zero = _OPTIMISM_ZERO
     if public.npv > zero > public.npv_risk_adjusted:
         out.append(_flag(
             "CASE_RELIES_ON_OPTIMISM", "#/public/upfront_costs",
@@ -275,7 +308,7 @@ def evaluate(
             supplier.npv_risk_adjusted, zero))
 
     # FRAGILE_CASE, one flag per fragile input
-    limit = threshold("FRAGILE_CASE", "max_switching_value")
+    limit = _MAX_SWITCHING
     for sv in sensitivity.switching_values:
         x = sv.switching_value
         if x is None or sv.npv <= 0.0 or abs(x) >= limit:
@@ -285,30 +318,29 @@ def evaluate(
         out.append(_flag(
             "FRAGILE_CASE", sv.field,
             f"A {abs(x):.1%} {direction} in {noun} would bring the {sv.side} NPV of "
-            f"{money(sv.npv, cur)} to zero; a switching value under {limit:.0%} makes the case "
-            "fragile.",
+            f"{money(sv.npv, cur)} to zero; a switching value under {_MAX_SWITCHING_TEXT} makes "
+            "the case fragile.",
             x, limit))
 
     # IT_FAT_TAIL
-    total = upfront.total
+    # Without a positive IT cost the share cannot exceed the (positive) materiality threshold,
+    # so the total is added up only when there is one.
     it = upfront.it or 0.0
-    material = threshold("IT_FAT_TAIL", "material_share")
-    if total > 0.0 and it / total > material:
+    if it > 0.0 and (total := upfront.total) > 0.0 and (it_share := it / total) > _IT_MATERIAL:
         out.append(_flag(
             "IT_FAT_TAIL", "#/public/upfront_costs/it",
-            f"IT is {it / total:.0%} of the public upfront costs ({money(it, cur)}); one IT "
+            f"IT is {it_share:.0%} of the public upfront costs ({money(it, cur)}); one IT "
             "project in six overruns its cost by about 200% (Flyvbjerg and Budzier 2011), a fat "
             "tail that a symmetric range hides.",
-            it / total, material))
+            it_share, _IT_MATERIAL))
 
     # LONG_HORIZON
-    max_years = threshold("LONG_HORIZON", "max_years")
-    if n > max_years:
+    if n > _MAX_YEARS:
         out.append(_flag(
             "LONG_HORIZON", "#/term_years",
-            f"The term of {n} years runs beyond {max_years:.0f} years; the Green Book (2026) asks "
-            "for an additional sensitivity test at the reduced discount rate.",
-            float(n), max_years))
+            f"The term of {n} years runs beyond {_MAX_YEARS_TEXT} years; the Green Book (2026) "
+            "asks for an additional sensitivity test at the reduced discount rate.",
+            float(n), _MAX_YEARS))
 
     # IRR_AMBIGUOUS, one flag per side
     for side, notes in (("public", public.notes), ("supplier", supplier.notes)):

@@ -33,10 +33,18 @@ DECISIVE_ORDER: tuple[str, ...] = (
     "PUBLIC_PAYBACK_BEYOND_TERM",
 )
 _RANK = {code: i for i, code in enumerate(DECISIVE_ORDER)}
+_UNRANKED = len(_RANK)
 
 
-def _ordered(flags: Sequence[Flag]) -> list[Flag]:
-    return sorted(flags, key=lambda fl: _RANK.get(fl.code, len(_RANK)))
+def _rank(flag: Flag) -> int:
+    return _RANK.get(flag.code, _UNRANKED)
+
+
+def _ordered(flags: list[Flag]) -> list[Flag]:
+    """``flags`` in decisive order (a stable sort: raising order among equals), in place."""
+    if len(flags) > 1:
+        flags.sort(key=_rank)
+    return flags
 
 
 def _pct(value: float | None) -> str:
@@ -63,8 +71,14 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
     does not compute flags itself, so a new rule only has to add its flag to the list.
     """
     cur = method.currency
-    critical = _ordered([fl for fl in flags if fl.severity == "critical"])
-    warnings = _ordered([fl for fl in flags if fl.severity == "warning"])
+    coc_text = f"{method.supplier_discount_rate:.1%}"  # named twice when the supplier fails
+    critical: list[Flag] = []
+    warnings: list[Flag] = []
+    for fl in flags:
+        if fl.severity == "critical":
+            critical.append(fl)
+        elif fl.severity == "warning":
+            warnings.append(fl)
     sustainable = Sustainable(public=public.npv_risk_adjusted >= 0.0,
                               supplier=supplier.npv_risk_adjusted >= 0.0)
 
@@ -75,16 +89,16 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
             failing.append("the public body is worse off than delivering the service itself "
                            f"(NPV {money(public.npv, cur)})")
         if supplier.npv < 0.0:
-            failing.append(f"the supplier loses money at its "
-                           f"{method.supplier_discount_rate:.1%} cost of capital "
+            failing.append(f"the supplier loses money at its {coc_text} cost of capital "
                            f"(NPV {money(supplier.npv, cur)})")
         headline = f"Not viable on its own figures: {' and '.join(failing)}."
-        reasons = codes(critical)
+        reasons = codes(_ordered(critical))
     elif critical or not (sustainable.public and sustainable.supplier):
         rating = "over_bullish"
+        reasons = codes(_ordered(critical))
         if critical:
             lead = _sentence(critical[0].message)
-            more = len(codes(critical)) - 1
+            more = len(reasons) - 1
             extra = f" (and {more} more critical flag{'s' if more > 1 else ''})" if more else ""
             opening = ("it works only as stated, because" if not (sustainable.public
                        and sustainable.supplier) else "the figures pass, but")
@@ -93,14 +107,13 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
             side = "public body" if not sustainable.public else "supplier"
             headline = (f"Over-bullish: it works only as stated, because the {side}'s NPV turns "
                         "negative once Green Book optimism bias is applied.")
-        reasons = codes(critical)
     elif warnings:
         rating = "viable_with_cautions"
-        more = len(codes(warnings)) - 1
+        reasons = codes(_ordered(warnings))
+        more = len(reasons) - 1
         extra = f" (and {more} more warning{'s' if more > 1 else ''})" if more else ""
         headline = (f"Viable with cautions: both sides stay positive after Green Book optimism "
                     f"bias, but {_sentence(warnings[0].message)}{extra}.")
-        reasons = codes(warnings)
     else:
         rating = "robust"
         headline = (f"Robust: both sides stay positive after Green Book optimism bias (public NPV "
@@ -115,8 +128,7 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
     economic = (f"Public NPV {money(public.npv, cur)} as stated and "
                 f"{money(public.npv_risk_adjusted, cur)} risk-adjusted against business as usual "
                 f"at {rate}; {bcr} is context, not a pass/fail test.")
-    commercial = (f"Supplier NPV {money(supplier.npv, cur)} at its "
-                  f"{method.supplier_discount_rate:.1%} cost of capital "
+    commercial = (f"Supplier NPV {money(supplier.npv, cur)} at its {coc_text} cost of capital "
                   f"({money(supplier.npv_risk_adjusted, cur)} risk-adjusted); whole-life margin "
                   f"{_pct(supplier.whole_life_margin)} as stated, "
                   f"{_pct(supplier.whole_life_margin_risk_adjusted)} risk-adjusted.")
