@@ -187,16 +187,24 @@ def stretch(series: np.ndarray, factor: float) -> np.ndarray:
     n = series.size
     if factor <= 0.0 or n < 2:
         return series
+    return np.interp(*_stretch_points(n, factor), series)
+
+
+def _stretch_points(n: int, factor: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where :func:`stretch` reads a profile of ``n`` years, and the years it is given at."""
     years = np.arange(1.0, n + 1.0)
-    return np.interp(1.0 + (years - 1.0) / (1.0 + factor), years, series)
+    return 1.0 + (years - 1.0) / (1.0 + factor), years
 
 
 def risk_adjusted_flows(f: Flows, a: RiskAssumptions) -> Flows:
     """The stated flows with the optimism-bias uplifts of ``a`` applied (module docstring)."""
     payment, retained, opex, other = f.payment, f.retained, f.supplier_opex, f.other_income
-    if a.duration_uplift:
-        d = a.duration_uplift
-        payment, retained, opex, other = (stretch(x, d) for x in (payment, retained, opex, other))
+    d = a.duration_uplift
+    if d and not (d <= 0.0 or f.term_years < 2):  # when stretch() would stretch
+        # stretch() of each profile, with the interpolation points worked out once for all four
+        at, years = _stretch_points(f.term_years, d)
+        payment, retained, opex, other = (np.interp(at, years, x)
+                                           for x in (payment, retained, opex, other))
     return replace(
         f,
         payment=payment,
