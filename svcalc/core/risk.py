@@ -240,11 +240,11 @@ def _figures(f: Flows, pub: np.ndarray, sup: np.ndarray, public_upfront: float,
     used += f.supplier_contact
     consumed = supplier_investment + public_upfront + float(used.dot(dfs))
     return RiskFigures(
-        finance.npv(pub, f.public_factors),
-        finance.payback(pub),
-        finance.npv(sup, f.supplier_factors),
-        _ratio(revenue - cost, revenue),
-        _ratio(individual, consumed),
+        public_npv=finance.npv(pub, f.public_factors),
+        public_payback=finance.payback(pub),
+        supplier_npv=finance.npv(sup, f.supplier_factors),
+        whole_life_margin=_ratio(revenue - cost, revenue),
+        support_ratio=_ratio(individual, consumed),
     )
 
 
