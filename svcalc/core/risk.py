@@ -53,19 +53,32 @@ __all__ = [
     "uplift",
 ]
 
+_sum = np.add.reduce
+
 _OB: dict[str, Any] = REFERENCE["optimism_bias"]
 _TABLE: dict[str, dict[str, Any]] = {row["project_type"]: row for row in _OB["project_types"]}
 if tuple(_TABLE) != PROJECT_TYPES:  # pragma: no cover - guards a data edit
     raise AssertionError("reference.json optimism_bias rows must match model.PROJECT_TYPES")
 
 
-def _upper(project_type: str, measure: str) -> float | None:
+#: Looked up once: the default project type by partnership model, the cost upper bounds of the
+#: rows that the public IT costs and the supplier's operating cost always use, and "no risk block".
+_DEFAULT_PROJECT_TYPE: dict[str, str] = _OB["default_project_type"]
+_IT_COST_UPPER: float = _TABLE[_OB["it_project_type"]]["cost_upper"]
+_OPEX_COST_UPPER: float = _TABLE[_OB["supplier_operating_cost_project_type"]]["cost_upper"]
+_NO_RISK = RiskInput()
+
+
+def _row(project_type: str) -> dict[str, Any]:
     try:
-        row = _TABLE[project_type]
+        return _TABLE[project_type]
     except KeyError:
         raise ProposalError(f"unknown project_type {project_type!r}",
                             "#/risk/project_type") from None
-    value: float | None = row[f"{measure}_upper"]
+
+
+def _upper(project_type: str, measure: str) -> float | None:
+    value: float | None = _row(project_type)[f"{measure}_upper"]
     return value
 
 
@@ -114,26 +127,31 @@ def assumptions(proposal: Proposal, public_upfront_total: float | None = None) -
     ``optimism_bias.default_project_type``): service partnerships use the outsourcing row, a
     channel shift the equipment/development row.
     """
-    given = proposal.risk or RiskInput()
+    given = proposal.risk or _NO_RISK
     defaulted = given.project_type is None
     project_type = (
-        _OB["default_project_type"].get(proposal.partnership_model, "outsourcing")
-        if given.project_type is None
+        _DEFAULT_PROJECT_TYPE.get(proposal.partnership_model, "outsourcing")
+        if defaulted
         else given.project_type
     )
+    # uplift() four times over, with its checks made once: the same products.
     m = given.mitigation
-    other = uplift(project_type, m)
-    it = uplift(_OB["it_project_type"], m)
-    opex = uplift(_OB["supplier_operating_cost_project_type"], m)
-    duration = uplift(project_type, m, "duration")
-    assert other is not None and it is not None and opex is not None  # cost rows always exist
+    if not 0.0 <= m <= 1.0:
+        raise ProposalError("mitigation must be between 0 and 1", "#/risk/mitigation")
+    row = _row(project_type)
+    keep = 1.0 - m
+    other = row["cost_upper"] * keep
+    it = _IT_COST_UPPER * keep
+    opex = _OPEX_COST_UPPER * keep
+    duration_upper = row["duration_upper"]
+    duration = None if duration_upper is None else duration_upper * keep
     notes: dict[str, str] = {}
     if duration is None:
         notes["duration_uplift"] = (
             f"the optimism-bias guidance gives no duration figure for {project_type}, so no ramp "
             "is stretched"
         )
-    lower = _TABLE[project_type]["cost_lower"]
+    lower = row["cost_lower"]
     if other < lower:
         notes["mitigation"] = (
             f"mitigation {m:.0%} takes the {project_type} cost uplift to {other:.1%}, below the "
@@ -169,16 +187,24 @@ def stretch(series: np.ndarray, factor: float) -> np.ndarray:
     n = series.size
     if factor <= 0.0 or n < 2:
         return series
+    return np.interp(*_stretch_points(n, factor), series)
+
+
+def _stretch_points(n: int, factor: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where :func:`stretch` reads a profile of ``n`` years, and the years it is given at."""
     years = np.arange(1.0, n + 1.0)
-    return np.interp(1.0 + (years - 1.0) / (1.0 + factor), years, series)
+    return 1.0 + (years - 1.0) / (1.0 + factor), years
 
 
 def risk_adjusted_flows(f: Flows, a: RiskAssumptions) -> Flows:
     """The stated flows with the optimism-bias uplifts of ``a`` applied (module docstring)."""
     payment, retained, opex, other = f.payment, f.retained, f.supplier_opex, f.other_income
-    if a.duration_uplift:
-        d = a.duration_uplift
-        payment, retained, opex, other = (stretch(x, d) for x in (payment, retained, opex, other))
+    d = a.duration_uplift
+    if d and not (d <= 0.0 or f.term_years < 2):  # when stretch() would stretch
+        # stretch() of each profile, with the interpolation points worked out once for all four
+        at, years = _stretch_points(f.term_years, d)
+        payment, retained, opex, other = (np.interp(at, years, x)
+                                           for x in (payment, retained, opex, other))
     return replace(
         f,
         payment=payment,
@@ -203,13 +229,16 @@ class RiskFigures:
 
 def _figures(f: Flows, pub: np.ndarray, sup: np.ndarray, public_upfront: float,
              supplier_investment: float, opex: np.ndarray) -> RiskFigures:
+    # np.add.reduce is what ndarray.sum() calls (the same pairwise sums), without its wrapper;
+    # ndarray.dot is np.dot (the same BLAS call) without numpy's dispatch.
     dfs = f.public_factors[1:]
-    revenue = float(f.payment.sum() + f.other_income.sum())
-    cost = float(opex.sum() + f.supplier_contact.sum()) + supplier_investment
-    individual = float(np.dot(f.baseline + f.baseline_contact, dfs))
-    consumed = supplier_investment + public_upfront + float(
-        np.dot(opex + f.retained + f.public_contact + f.supplier_contact, dfs)
-    )
+    revenue = float(_sum(f.payment) + _sum(f.other_income))
+    cost = float(_sum(opex) + _sum(f.supplier_contact)) + supplier_investment
+    individual = float((f.baseline + f.baseline_contact).dot(dfs))
+    used = opex + f.retained  # then added to in place: the same sums, fewer temporaries
+    used += f.public_contact
+    used += f.supplier_contact
+    consumed = supplier_investment + public_upfront + float(used.dot(dfs))
     return RiskFigures(
         public_npv=finance.npv(pub, f.public_factors),
         public_payback=finance.payback(pub),

@@ -19,7 +19,6 @@ Every function takes the stated and the risk-adjusted figures as separate parame
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
 
 from svcalc.core.model import Acceptability, Score, ScoreComponent
@@ -30,41 +29,79 @@ __all__ = ["acceptability_score", "benefit_score", "support_score"]
 _SCORES = REFERENCE["scores"]
 
 
-def _combine(components: Sequence[ScoreComponent], missing: list[str], note: str,
-             penalty: float = 0.0) -> Score:
-    # Lists, not generators, into sum(): the same additions in the same order, with less overhead.
-    total = sum([c.weight for c in components])
+def _combine(components: list[ScoreComponent], missing: list[str], note: str,
+             penalty: float = 0.0, total: float | None = None) -> Score:
+    # ``components`` and ``missing``: fresh lists, which the Score keeps. Lists, not generators,
+    # into sum(): the same additions in the same order, with less overhead. ``total``: the sum of
+    # all the weights, when the caller has it (the same sum, made once).
+    if total is None:
+        total = sum([c.weight for c in components])
     present = [c for c in components if c.credit is not None]
     weight = sum([c.weight for c in present])
-    score: float | None = None
-    applied = 0.0
+    coverage = weight / total if total else 0.0
     if weight > 0.0:
         raw = 100.0 * sum([c.weight * (c.credit or 0.0) for c in present]) / weight
         applied = min(penalty, raw)
-        score = raw - applied
-    return Score(score=score, coverage=weight / total if total else 0.0,
-                 components=list(components), missing=missing, penalty=applied, note=note)
+        return Score(raw - applied, coverage, components, missing, applied, note)
+    return Score(None, coverage, components, missing, 0.0, note)
 
 
-def _two_view(name: str, weight: float, stated: float | None, risk_adjusted: float | None,
-              holds_if: str, strict: bool, missing: list[str], missing_name: str) -> ScoreComponent:
+class _TwoView:
+    """A Benefit component judged in both views, and everything about it that is the same for
+    every proposal: its weight, its test, its three reasons and its component when not given."""
+
+    __slots__ = ("name", "weight", "strict", "missing_name", "not_given", "holds_risk_adjusted",
+                 "holds_stated", "fails")
+
+    def __init__(self, name: str, holds_if: str, strict: bool, missing_name: str) -> None:
+        self.name = name
+        self.weight = _BENEFIT["weights"][name]
+        self.strict = strict
+        self.missing_name = missing_name
+        # Frozen, so one instance serves every proposal (as _nothing_given's components do).
+        self.not_given = ScoreComponent(name, self.weight, None, None,
+                                        f"{missing_name} was not given")
+        self.holds_risk_adjusted = f"holds in the risk-adjusted view: {holds_if}"
+        self.holds_stated = f"holds as stated only, not risk-adjusted: {holds_if}"
+        self.fails = f"fails even as stated: {holds_if} is not true"
+
+
+_BENEFIT = _SCORES["benefit"]
+_CREDIT_RISK_ADJUSTED = float(_BENEFIT["credit_risk_adjusted"])
+_CREDIT_STATED_ONLY = float(_BENEFIT["credit_stated_only"])
+_PUBLIC_NPV = _TwoView("public_npv", "the public NPV is positive", True, "public_npv")
+_SUPPLIER_NPV = _TwoView("supplier_npv", "the supplier covers its cost of capital (NPV >= 0)",
+                         False, "supplier_npv")
+_SOCIAL_VALUE = _TwoView("net_social_value", "the net social value is positive", True,
+                         "social_value")
+_WORKFORCE_WEIGHT = _BENEFIT["weights"]["workforce"]
+_WORKFORCE_NOT_GIVEN = ScoreComponent("workforce", _WORKFORCE_WEIGHT, None, None,
+                                      "acceptability.jobs_lost was not given")
+_WORKFORCE_KEPT = ScoreComponent("workforce", _WORKFORCE_WEIGHT, 1.0, 0.0, "no jobs are lost")
+#: The Benefit weights summed as _combine sums them (in component order), once.
+_BENEFIT_TOTAL = sum([_PUBLIC_NPV.weight, _SUPPLIER_NPV.weight, _SOCIAL_VALUE.weight,
+                      _WORKFORCE_WEIGHT])
+_BENEFIT_NOTE = "Full credit when a component holds risk-adjusted, half when only as stated."
+
+
+def _holds(x: float | None, strict: bool) -> bool:
+    return x is not None and (x > 0.0 if strict else x >= 0.0)
+
+
+def _two_view(view: _TwoView, stated: float | None, risk_adjusted: float | None,
+              missing: list[str]) -> ScoreComponent:
     """A component that holds when a figure is > 0 (strict) or >= 0, judged in both views."""
-    credits = _SCORES["benefit"]
     if stated is None and risk_adjusted is None:
-        missing.append(missing_name)
-        return ScoreComponent(name, weight, None, None, f"{missing_name} was not given")
-
-    def holds(x: float | None) -> bool:
-        return x is not None and (x > 0.0 if strict else x >= 0.0)
-
-    if holds(risk_adjusted):
-        return ScoreComponent(name, weight, float(credits["credit_risk_adjusted"]), risk_adjusted,
-                              f"holds in the risk-adjusted view: {holds_if}")
-    if holds(stated):
-        return ScoreComponent(name, weight, float(credits["credit_stated_only"]), risk_adjusted,
-                              f"holds as stated only, not risk-adjusted: {holds_if}")
-    return ScoreComponent(name, weight, 0.0, risk_adjusted if risk_adjusted is not None else stated,
-                          f"fails even as stated: {holds_if} is not true")
+        missing.append(view.missing_name)
+        return view.not_given
+    if _holds(risk_adjusted, view.strict):
+        return ScoreComponent(view.name, view.weight, _CREDIT_RISK_ADJUSTED, risk_adjusted,
+                              view.holds_risk_adjusted)
+    if _holds(stated, view.strict):
+        return ScoreComponent(view.name, view.weight, _CREDIT_STATED_ONLY, risk_adjusted,
+                              view.holds_stated)
+    return ScoreComponent(view.name, view.weight, 0.0,
+                          risk_adjusted if risk_adjusted is not None else stated, view.fails)
 
 
 def benefit_score(*, public_npv: float, public_npv_risk_adjusted: float, supplier_npv: float,
@@ -81,30 +118,32 @@ def benefit_score(*, public_npv: float, public_npv_risk_adjusted: float, supplie
     >>> round(s.score, 4), s.missing, round(s.coverage, 2)
     (83.3333, ['social_value'], 0.75)
     """
-    w = _SCORES["benefit"]["weights"]
     missing: list[str] = []
     components = [
-        _two_view("public_npv", w["public_npv"], public_npv, public_npv_risk_adjusted,
-                  "the public NPV is positive", True, missing, "public_npv"),
-        _two_view("supplier_npv", w["supplier_npv"], supplier_npv, supplier_npv_risk_adjusted,
-                  "the supplier covers its cost of capital (NPV >= 0)", False, missing,
-                  "supplier_npv"),
-        _two_view("net_social_value", w["net_social_value"], social_value,
-                  social_value_risk_adjusted, "the net social value is positive", True, missing,
-                  "social_value"),
+        _two_view(_PUBLIC_NPV, public_npv, public_npv_risk_adjusted, missing),
+        _two_view(_SUPPLIER_NPV, supplier_npv, supplier_npv_risk_adjusted, missing),
+        _two_view(_SOCIAL_VALUE, social_value, social_value_risk_adjusted, missing),
     ]
     if jobs_lost is None:
         missing.append("acceptability.jobs_lost")
-        components.append(ScoreComponent("workforce", w["workforce"], None, None,
-                                         "acceptability.jobs_lost was not given"))
+        components.append(_WORKFORCE_NOT_GIVEN)
     elif jobs_lost == 0:
-        components.append(ScoreComponent("workforce", w["workforce"], 1.0, 0.0,
-                                         "no jobs are lost"))
+        components.append(_WORKFORCE_KEPT)
     else:
-        components.append(ScoreComponent("workforce", w["workforce"], 0.0, float(jobs_lost),
+        components.append(ScoreComponent("workforce", _WORKFORCE_WEIGHT, 0.0, float(jobs_lost),
                                          f"{jobs_lost} jobs are lost"))
-    return _combine(components, missing,
-                    "Full credit when a component holds risk-adjusted, half when only as stated.")
+    return _combine(components, missing, _BENEFIT_NOTE, total=_BENEFIT_TOTAL)
+
+
+_SUPPORT = _SCORES["support"]
+_RATIO_AT_ZERO = _SUPPORT["ratio_at_zero"]
+_RATIO_AT_FIFTY = _SUPPORT["ratio_at_fifty"]
+_RATIO_AT_FULL = _SUPPORT["ratio_at_full"]
+_SUPPORT_NOTE = (f"Risk-adjusted support ratio: 0 at <= {_RATIO_AT_ZERO}, 50 at "
+                 f"{_RATIO_AT_FIFTY}, 100 at >= {_RATIO_AT_FULL}, linear between. As stated the "
+                 "ratio is ")
+_SUPPORT_NOT_DEFINED = ScoreComponent("support_ratio", 1.0, None, None,
+                                      "the risk-adjusted support ratio is not defined")
 
 
 def support_score(*, support_ratio: float | None,
@@ -115,16 +154,12 @@ def support_score(*, support_ratio: float | None,
     ...  for r in (0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 2.0)]
     [0.0, 0.0, 25.0, 50.0, 75.0, 100.0, 100.0]
     """
-    b = _SCORES["support"]
-    lo, mid, hi = b["ratio_at_zero"], b["ratio_at_fifty"], b["ratio_at_full"]
+    lo, mid, hi = _RATIO_AT_ZERO, _RATIO_AT_FIFTY, _RATIO_AT_FULL
     ratio = support_ratio_risk_adjusted
-    note = (f"Risk-adjusted support ratio: 0 at <= {lo}, 50 at {mid}, 100 at >= {hi}, linear "
-            f"between. As stated the ratio is "
-            f"{'not defined' if support_ratio is None else format(support_ratio, '.4f')}.")
+    note = (_SUPPORT_NOTE
+            + ("not defined" if support_ratio is None else format(support_ratio, ".4f")) + ".")
     if ratio is None:
-        component = ScoreComponent("support_ratio", 1.0, None, None,
-                                   "the risk-adjusted support ratio is not defined")
-        return _combine([component], ["support_ratio_risk_adjusted"], note)
+        return _combine([_SUPPORT_NOT_DEFINED], ["support_ratio_risk_adjusted"], note)
     if ratio <= mid:
         credit = max(0.0, (ratio - lo) / (mid - lo)) * 0.5
     else:

@@ -31,6 +31,7 @@ STEPS = np.array(_SETTINGS["tornado_steps"], dtype=float)
 _STEPS: tuple[float, ...] = tuple(STEPS.tolist())
 if _STEPS != (-0.2, -0.1, 0.1, 0.2):  # pragma: no cover - the table's columns are named so
     raise AssertionError("reference.json sensitivity.tornado_steps must be -20%, -10%, +10%, +20%")
+_M20, _M10, _P10, _P20 = _STEPS
 #: A switching value is searched from -100% (the input removed) to +1,000%.
 SEARCH_LO, SEARCH_HI = (float(v) for v in _SETTINGS["switching_search_range"])
 
@@ -90,10 +91,6 @@ def find_root(g: Callable[[float], float], lo: float, hi: float,
     return x  # pragma: no cover - Illinois converges well within maxiter on a bracket
 
 
-def _tolerance(lever: Lever) -> float:
-    return 1e-9 * max(1.0, abs(lever.npv), abs(lever.slope or 0.0))
-
-
 def switching_value(lever: Lever) -> SwitchingValue:
     """The relative change of ``lever``'s input that brings its NPV to zero, or ``None`` + why."""
     x: float | None
@@ -104,7 +101,8 @@ def switching_value(lever: Lever) -> SwitchingValue:
                                   "so no change of it switches the decision")
         x = -lever.npv / lever.slope
         # The closed form assumes the NPV is affine in the input; check it where it matters.
-        if SEARCH_LO <= x <= SEARCH_HI and abs(lever.evaluate(x)) > _tolerance(lever):
+        if (SEARCH_LO <= x <= SEARCH_HI and abs(lever.evaluate(x))
+                > 1e-9 * max(1.0, abs(lever.npv), abs(lever.slope))):
             x = find_root(lever.evaluate, SEARCH_LO, SEARCH_HI)
     else:
         x = find_root(lever.evaluate, SEARCH_LO, SEARCH_HI)
@@ -121,17 +119,24 @@ def switching_value(lever: Lever) -> SwitchingValue:
 
 def _tornado(lever: Lever) -> TornadoRow:
     # Four points: plain floats are cheaper than a numpy round trip.
-    if lever.slope is not None:
-        m20, m10, p10, p20 = (lever.npv + lever.slope * s for s in _STEPS)
+    npv, slope = lever.npv, lever.slope
+    if slope is not None:
+        m20, m10, p10, p20 = (npv + slope * _M20, npv + slope * _M10,
+                              npv + slope * _P10, npv + slope * _P20)
     else:
         m20, m10, p10, p20 = (lever.evaluate(s) for s in _STEPS)
-    return TornadoRow(lever.input, lever.field, lever.side, m20, m10, lever.npv, p10, p20,
+    return TornadoRow(lever.input, lever.field, lever.side, m20, m10, npv, p10, p20,
                       abs(p20 - m20))
+
+
+def _widest_first(row: TornadoRow) -> float:
+    return -row.swing
 
 
 def analyse(all_levers: Sequence[Lever]) -> Sensitivity:
     """Switching values for every lever, and the tornado table sorted by swing (widest first)."""
-    tornado = sorted((_tornado(lv) for lv in all_levers), key=lambda r: -r.swing)
+    tornado = [_tornado(lv) for lv in all_levers]
+    tornado.sort(key=_widest_first)
     return Sensitivity(switching_values=[switching_value(lv) for lv in all_levers],
                        tornado=tornado)
 
@@ -146,28 +151,30 @@ def levers(f: Flows, public: np.ndarray, supplier: np.ndarray,
     affine in a scaled input, with slopes ``PV(s)``, ``-U`` and ``-PV'(opex)``.
     """
     pdf, sdf = f.public_factors, f.supplier_factors
-    opex = np.concatenate(((0.0,), f.supplier_opex))
+    opex = np.empty(f.term_years + 1)  # the operating cost, years 0..T (none in year 0)
+    opex[0] = 0.0
+    opex[1:] = f.supplier_opex
+    upfront = public.item(0)
+    # ndarray.dot is np.dot (the same BLAS call) without numpy's dispatch.
 
     def saving_npv(x: float) -> float:
-        net = public.copy()
-        net[1:] *= 1.0 + x
-        return float(np.dot(net, pdf))
+        net = public * (1.0 + x)
+        net[0] = upfront
+        return float(net.dot(pdf))
 
     def upfront_npv(x: float) -> float:
         net = public.copy()
-        net[0] *= 1.0 + x
-        return float(np.dot(net, pdf))
+        net[0] = upfront * (1.0 + x)
+        return float(net.dot(pdf))
 
     def opex_npv(x: float) -> float:
-        return float(np.dot(supplier - x * opex, sdf))
+        return float((supplier - x * opex).dot(sdf))
 
     return [
         Lever("public_saving", "#/public/annual_payment", "public",
-              "the annual public saving", public_npv, saving_npv,
-              public_npv - float(public[0])),
+              "the annual public saving", public_npv, saving_npv, public_npv - upfront),
         Lever("upfront_costs", "#/public/upfront_costs", "public",
-              "the public upfront costs", public_npv, upfront_npv, float(public[0])),
+              "the public upfront costs", public_npv, upfront_npv, upfront),
         Lever("supplier_operating_cost", "#/supplier/annual_operating_cost", "supplier",
-              "the supplier's operating cost", supplier_npv, opex_npv,
-              -float(np.dot(opex, sdf))),
+              "the supplier's operating cost", supplier_npv, opex_npv, -float(opex.dot(sdf))),
     ]

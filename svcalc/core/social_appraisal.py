@@ -65,7 +65,7 @@ def social_view(proposal: Proposal, public_factors: np.ndarray, payments: np.nda
         cs_case = channel_shift_case(proposal.channel_shift, public_factors,
                                      risk.channel_shift_stretch, stated=stated_contact,
                                      adjusted=adjusted_contact)
-    payments_pv = float(np.dot(payments, public_factors[1:]))
+    payments_pv = float(payments.dot(public_factors[1:]))  # np.dot without numpy's dispatch
     notes: dict[str, str] = {}
     sv_pv: float | None = None
     sv_pv_ra: float | None = None
@@ -79,14 +79,14 @@ def social_view(proposal: Proposal, public_factors: np.ndarray, payments: np.nda
         notes["share_of_contract_value"] = "the proposal claims no monetised social value"
     acc = proposal.acceptability
     scores = Scores(
-        benefit=benefit_score(
+        benefit_score(
             public_npv=public.npv, public_npv_risk_adjusted=risk.public_npv,
             supplier_npv=supplier.npv, supplier_npv_risk_adjusted=risk.supplier_npv,
             social_value=sv_pv, social_value_risk_adjusted=sv_pv_ra,
             jobs_lost=None if acc is None else acc.jobs_lost),
-        support=support_score(support_ratio=partnership.support_ratio,
-                              support_ratio_risk_adjusted=risk.support_ratio),
-        acceptability=acceptability_score(
+        support_score(support_ratio=partnership.support_ratio,
+                      support_ratio_risk_adjusted=risk.support_ratio),
+        acceptability_score(
             acc, digital_share_target=None if cs_case is None else cs_case.digital_share_target),
     )
     case = SocialValueCase(

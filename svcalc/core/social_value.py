@@ -19,6 +19,7 @@ flat public rate). The risk-adjusted view cuts the quantity by the haircut of th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -120,15 +121,18 @@ def _value_matrices(outcomes: Sequence[Outcome], horizon: int,
                     unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`value_matrices` given the unit-value matrix (which the caller also reports)."""
     t = np.arange(horizon + 1, dtype=float)
-    start = np.array([o.start_year for o in outcomes], dtype=float)[:, None]
-    end = start + np.array([o.duration_years for o in outcomes], dtype=float)[:, None]
+    # One array for the four per-outcome columns (outcomes x 1 each), not four.
+    columns = np.array([(o.start_year, o.duration_years, o.quantity, o.drop_off)
+                        for o in outcomes], dtype=float)
+    start = columns[:, 0:1]
+    end = start + columns[:, 1:2]
     active = (t >= start) & (t < end)
-    quantity = np.array([o.quantity for o in outcomes], dtype=float)[:, None]
+    quantity = columns[:, 2:3]
     gross = np.where(active, quantity * unit, 0.0)
     factor = np.array([(1.0 - o.deadweight) * (1.0 - o.attribution) * (1.0 - o.displacement)
                        for o in outcomes])[:, None]
-    keep = 1.0 - np.array([o.drop_off for o in outcomes], dtype=float)[:, None]
-    decay = np.power(keep, np.clip(t - start, 0.0, None))
+    keep = 1.0 - columns[:, 3:4]
+    decay = np.power(keep, np.maximum(t - start, 0.0))  # np.clip(.., 0.0, None) calls maximum
     return gross, gross * factor * decay
 
 
@@ -191,7 +195,7 @@ def social_value_figures(sv: SocialValue, public_discount_rate: float | None,
                                "proposal's base year")
     total = float(pv.sum())
     share: float | None = total / payments_pv if payments_pv > 0.0 else None
-    if share is not None and not np.isfinite(share):
+    if share is not None and not math.isfinite(share):
         share = None  # a denormal payment PV overflows the ratio; JSON carries no Infinity
     if share is None:
         notes["share_of_contract_value"] = "the PV of the annual payments is zero or negligible"
