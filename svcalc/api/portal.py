@@ -294,7 +294,12 @@ def encode_batch(items: list[Any], cap: int = MAX_ITERATIONS) -> bytes:
     encode = current_app.json.encode  # type: ignore[attr-defined]
     with _gc_paused():
         parts = _appraise_batch(items, cap, encode)
-    return b'{"results":[' + b",".join(parts) + b"]}\n"
+    # One join of every piece: the 25 MB body is written once, not copied three times over.
+    pieces = [b'{"results":['] * (2 * len(parts) + 1)
+    pieces[1::2] = parts
+    pieces[2:-1:2] = [b","] * (len(parts) - 1)
+    pieces[-1] = b"]}\n"
+    return b"".join(pieces)
 
 
 def _as_is(result: dict[str, Any]) -> dict[str, Any]:
