@@ -27,8 +27,8 @@ import numpy_financial as npf
 from svcalc.api.bench import BENCH_PROPOSAL
 from svcalc.api.schemas import ProposalSchema
 from svcalc.core import appraisal, appraise, finance
-from svcalc.core.risk import RiskFigures
 from svcalc.core.reference import stpr_band_rates
+from svcalc.core.risk import RiskFigures
 
 TARGETS = {"irr": 5.0, "appraisal_same_figures": 3.0}
 

@@ -1,5 +1,5 @@
-"""Schemathesis hook (``before_call``) for the portal operations (imported by conftest.py, so it is registered
-before tests/test_contract_fuzz.py loads the spec).
+"""Schemathesis hook (``before_call``) for the portal operations (imported by conftest.py, so it
+is registered before tests/test_contract_fuzz.py loads the spec).
 
 ``test_contract_fuzz.consistent`` applies the cross-field rules the spec states in words to a
 proposal at the top of a body. A comparison carries its proposals at ``options/*/proposal``, and

@@ -1,4 +1,5 @@
-"""Finance kernels against independent values: the Green Book's factors, hand sums, numpy-financial."""
+"""Finance kernels against independent values: the Green Book's factors, hand sums,
+numpy-financial."""
 
 from __future__ import annotations
 

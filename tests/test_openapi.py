@@ -1,4 +1,5 @@
-"""The committed openapi.yaml is the contract: it must equal what the code generates and be valid."""
+"""The committed openapi.yaml is the contract: it must equal what the code generates and be
+valid."""
 
 from __future__ import annotations
 

@@ -49,8 +49,8 @@ class TestMalformedBodies:
     def test_deeply_nested_json(self, client):
         assert_problem(post_raw(client, b"[" * 100_000), 400, "#")
 
-    @pytest.mark.parametrize("content_type", ["application/xml", "application/x-www-form-urlencoded",
-                                              "multipart/form-data", ""])
+    @pytest.mark.parametrize("content_type", [
+        "application/xml", "application/x-www-form-urlencoded", "multipart/form-data", ""])
     def test_wrong_content_type(self, client, proposal, content_type):
         body = assert_problem(post_raw(client, json.dumps(proposal), content_type), 415)
         assert body["type"].endswith("/unsupported-media-type")

@@ -99,8 +99,7 @@ class Api(flask_smorest.Api):
 
 def register(app: flask.Flask) -> Api:
     """Attach the API (blueprints, handlers, spec, docs) to ``app``."""
-    from svcalc.api import appraisals, docs, meta
-    from svcalc.api import cors, spreadsheet
+    from svcalc.api import appraisals, cors, docs, meta, spreadsheet
     from svcalc.api.problems import handle_proposal_error
 
     api = Api(app)

@@ -37,8 +37,8 @@ def create_appraisal(proposal: core.Proposal) -> core.Appraisal:
     the year-by-year cash-flow table. Every headline figure is also given risk-adjusted (Green
     Book optimism bias, see risk), with switching values and a tornado table (sensitivity), the
     over-bullish or one-sided assumptions found (flags), and the verdict: not_viable,
-    over_bullish, viable_with_cautions or robust, with the flags that drove it. The body may be sent as application/json or as text/plain
-    carrying JSON (for spreadsheet add-ins).
+    over_bullish, viable_with_cautions or robust, with the flags that drove it. The body may be
+    sent as application/json or as text/plain carrying JSON (for spreadsheet add-ins).
     """
     from svcalc.api.portal import check_simulation
 

@@ -30,7 +30,6 @@ from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 from flask import Response
-
 from marshmallow import Schema, ValidationError, fields, validate
 
 from svcalc.api.schemas import MAX_TERM, Yearly

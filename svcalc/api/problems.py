@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Response, current_app, request
-from werkzeug.exceptions import HTTPException, InternalServerError
-
 from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from svcalc.core.errors import ProposalError
 

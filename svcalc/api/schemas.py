@@ -1380,7 +1380,8 @@ class FlagRuleSchema(Schema):
                              metadata=_meta("Named thresholds.", {"warning_above": 0.1}))
     source = fields.String(required=True, metadata=_meta("Evidence.", "Institute for Government"))
     url = fields.String(metadata=_meta("Where to read it.", "https://www.gov.uk/"))
-    year = fields.Integer(required=True, metadata=_meta("Year of the evidence.", 2019, "calendar year"))
+    year = fields.Integer(required=True,
+                          metadata=_meta("Year of the evidence.", 2019, "calendar year"))
     licence = fields.String(required=True, metadata=_meta("Licence.", "OGL v3.0"))
 
 

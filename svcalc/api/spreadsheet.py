@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import request
 from flask_smorest import Blueprint, abort
-
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from svcalc import core

@@ -1,7 +1,8 @@
 """Monte Carlo risk: both sides' NPVs over uncertain key inputs (DESIGN.md 4.7, issue 7).
 
-The simulation varies the same inputs as the switching values (:func:`svcalc.core.sensitivity.levers`),
-each as a relative change ``x`` of its stated value, drawn independently per scenario:
+The simulation varies the same inputs as the switching values
+(:func:`svcalc.core.sensitivity.levers`), each as a relative change ``x`` of its stated value,
+drawn independently per scenario:
 
 * ``public_saving`` scales the public net saving of every contract year by ``1 + x``;
 * ``upfront_costs`` scales the public upfront costs (year 0) by ``1 + x``;
