@@ -114,7 +114,8 @@ _PUBLIC_MAX_NPV = threshold("PUBLIC_NPV_NEGATIVE", "max_npv")
 _OPTIMISM_ZERO = threshold("CASE_RELIES_ON_OPTIMISM", "max_npv")
 _MAX_SWITCHING = threshold("FRAGILE_CASE", "max_switching_value")
 _IT_MATERIAL = threshold("IT_FAT_TAIL", "material_share")
-assert _IT_MATERIAL > 0.0, "IT_FAT_TAIL skips proposals without IT cost"
+if not _IT_MATERIAL > 0.0:  # evaluate() skips IT_FAT_TAIL for a proposal with no IT cost
+    raise ValueError("reference.json: IT_FAT_TAIL material_share must be positive")
 _MAX_YEARS = threshold("LONG_HORIZON", "max_years")
 
 # The thresholds as the messages print them, formatted once.
