@@ -26,6 +26,8 @@ from marshmallow import Schema, fields
 from marshmallow.decorators import POST_DUMP, PRE_DUMP
 from marshmallow.utils import ensure_text_type
 
+from svcalc.api.codegen import CodeBuilder
+
 __all__ = ["CompiledDump", "compile_dump"]
 
 Dumper = Callable[[Any], Any]
@@ -81,19 +83,10 @@ def _table_plan(table_type: type, attrs: tuple[str, ...],
     return where, [[where[k] for k in members] for members in groups]
 
 
-class _Compiler:
+class _Compiler(CodeBuilder):
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"_text": _text, "_positions": _positions,
-                                          "_table_plan": _table_plan}
+        super().__init__({"_text": _text, "_positions": _positions, "_table_plan": _table_plan})
         self.done: dict[int, str] = {}
-        self.sources: list[str] = []
-        self._n = 0
-
-    def _bind(self, value: Any, prefix: str) -> str:
-        self._n += 1
-        name = f"{prefix}{self._n}"
-        self.namespace[name] = value
-        return name
 
     def value_expr(self, field: fields.Field, v: str, owner: str, attr: str) -> str:
         """An expression turning the value named ``v`` into what ``field._serialize`` returns."""

@@ -53,6 +53,8 @@ from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, ValidationError, fields
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 from marshmallow.utils import missing
 
+from svcalc.api.codegen import CodeBuilder
+
 __all__ = ["CompiledLoad", "GiveUp", "compile_load"]
 
 Loader = Callable[[Any], Any]
@@ -173,18 +175,10 @@ def _literal(value: Any) -> str | None:
     return None
 
 
-class _Compiler:
+class _Compiler(CodeBuilder):
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"_M": missing, "_G": GiveUp, **_HELPERS}
+        super().__init__({"_M": missing, "_G": GiveUp, **_HELPERS})
         self.done: dict[tuple[int, str], str] = {}
-        self.sources: list[str] = []
-        self._n = 0
-
-    def _bind(self, value: Any, prefix: str) -> str:
-        self._n += 1
-        name = f"{prefix}{self._n}"
-        self.namespace[name] = value
-        return name
 
     def _value(self, value: Any, prefix: str = "_k") -> str:
         literal = _literal(value)
