@@ -71,3 +71,4 @@ soak: install
 .PHONY: bench-portal
 bench-portal: install
 	$(BIN)/python bench/portal.py
+	$(BIN)/python bench/batch_engine.py

@@ -287,6 +287,18 @@ def test_portal_bench_runs_and_agrees_in_quick_mode():
     assert results["monte_carlo"]["iterations"] == 500
 
 
+def test_batch_engine_bench_runs_and_agrees():
+    """bench/batch_engine.py checks appraise_many and irr_many against one-by-one calls by repr
+    before it times them; 40 proposals give 80 IRR series, enough for irr_many's array path."""
+    path = Path(__file__).resolve().parent.parent / "bench" / "batch_engine.py"
+    spec = importlib.util.spec_from_file_location("bench_batch_engine", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    us = module.measure(40, 1)
+    assert set(us) == {"appraise", "appraise_many", "irr", "irr_many"}
+    assert all(v > 0 for v in us.values())
+
+
 def test_denormal_contract_value_gives_a_null_share_not_infinity(client):
     # Found by fuzzing /v1/comparisons: social value 1 a year against payments of 2e-313 made
     # share_of_contract_value overflow to Infinity (a 500). It is null with a reason now.
