@@ -299,6 +299,41 @@ def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> CashFlowTable:
     return CashFlowTable(t)
 
 
+def _cash_flow_tables(group: Sequence[tuple[Flows, np.ndarray, np.ndarray]]) -> list[CashFlowTable]:
+    """:func:`_cash_flows` of many ``(flows, pub, sup)`` of one term at once, the same floats:
+    each table is a read-only view of one ``(len(group), 19, T+1)`` array, built by the same
+    elementwise operations and row-wise cumsums, each done once for the whole group."""
+    n = group[0][0].term_years
+    fs = [g[0] for g in group]
+    pub = np.array([g[1] for g in group])
+    sup = np.array([g[2] for g in group])
+
+    def stack(name: str) -> np.ndarray:
+        return np.array([getattr(f, name) for f in fs])
+
+    t = np.zeros((len(group), len(CashFlowTable.column_names), n + 1))
+    t[:, 0] = np.arange(n + 1)
+    t[:, 1] = public_factors = stack("public_factors")
+    t[:, 2, 1:] = stack("baseline")
+    t[:, 3, 1:] = payment = stack("payment")
+    t[:, 4, 1:] = stack("retained")
+    t[:, 5, 0] = [f.public_upfront for f in fs]
+    t[:, 6] = pub
+    np.cumsum(pub, axis=1, out=t[:, 7])
+    np.multiply(pub, public_factors, out=t[:, 8])
+    np.add(payment, stack("other_income"), out=t[:, 9, 1:])
+    t[:, 10, 1:] = stack("supplier_opex")
+    t[:, 11, 0] = [f.supplier_investment for f in fs]
+    t[:, 12] = sup
+    np.cumsum(sup, axis=1, out=t[:, 13])
+    t[:, 14] = supplier_factors = stack("supplier_factors")
+    np.multiply(sup, supplier_factors, out=t[:, 15])
+    t[:, 16, 1:] = stack("baseline_contact")
+    t[:, 17, 1:] = stack("public_contact")
+    t[:, 18, 1:] = stack("supplier_contact")
+    return [CashFlowTable(table) for table in t]
+
+
 def appraise(proposal: Proposal) -> Appraisal:
     """Appraise a proposal: the business case for the public body and for the supplier.
 
@@ -321,9 +356,10 @@ def appraise(proposal: Proposal) -> Appraisal:
 
 def _appraise(proposal: Proposal, f: Flows, stated_contact: ContactCosts | None,
               pub: np.ndarray, sup: np.ndarray, public_irr: finance.IrrResult | None = None,
-              supplier_irr: finance.IrrResult | None = None) -> Appraisal:
-    """:func:`appraise` from the resolved flows and both sides' net flows; an IRR not given
-    (``None``) is worked out here, one given is used as it is."""
+              supplier_irr: finance.IrrResult | None = None,
+              cash_flows: CashFlowTable | None = None) -> Appraisal:
+    """:func:`appraise` from the resolved flows and both sides' net flows; an IRR or cash-flow
+    table not given (``None``) is worked out here, one given is used as it is."""
     # Imported here: these views build on Flows, so they import this module.
     from svcalc.core import flags, risk, sensitivity, verdict
 
@@ -368,7 +404,7 @@ def _appraise(proposal: Proposal, f: Flows, stated_contact: ContactCosts | None,
         public=public,
         supplier=supplier,
         partnership=partnership,
-        cash_flows=_cash_flows(f, pub, sup),
+        cash_flows=_cash_flows(f, pub, sup) if cash_flows is None else cash_flows,
         verdict=verdict.decide(public, supplier, found, method),
         risk=assumptions,
         sensitivity=sens,
@@ -407,4 +443,15 @@ def appraise_many(proposals: Sequence[Proposal]) -> list[Appraisal]:
     # Both sides in one call: a proposal's two series have the same length (years 0..T), so
     # they share irr_many's groups, and its fixed cost is paid once.
     irrs = finance.irr_many([r[3] for r in resolved] + [r[4] for r in resolved])
-    return [_appraise(*r, irrs[i], irrs[n + i]) for i, r in enumerate(resolved)]
+    # The cash-flow tables of each term's proposals, built together.
+    by_term: dict[int, list[int]] = {}
+    for i, r in enumerate(resolved):
+        by_term.setdefault(r[1].term_years, []).append(i)
+    tables: list[CashFlowTable | None] = [None] * n
+    for where in by_term.values():
+        if len(where) > 1:
+            built = _cash_flow_tables([(resolved[i][1], resolved[i][3], resolved[i][4])
+                                       for i in where])
+            for i, table in zip(where, built, strict=True):
+                tables[i] = table
+    return [_appraise(*r, irrs[i], irrs[n + i], tables[i]) for i, r in enumerate(resolved)]
