@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,7 +36,7 @@ from svcalc.core.social_appraisal import RiskFigures as SocialRiskFigures
 from svcalc.core.social_appraisal import social_view
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from svcalc.core.risk import RiskFigures
 
@@ -272,65 +273,47 @@ def _partnership_case(
     )
 
 
+def _fill_cash_flows(t: np.ndarray, pub: np.ndarray, sup: np.ndarray,
+                     flows: Callable[[str], Any]) -> None:
+    """Fill ``t`` (``(..., 19, T+1)``: a row per CashFlowRow field, year 0 in column 0) from the
+    net flows and ``flows(name)``, the Flows field ``name`` (``(..., T)`` or scalars): one table,
+    or a group of one term's tables at once, by the same elementwise operations. numpy's
+    elementwise arithmetic is Python's float arithmetic bit for bit; cumsum adds left to right."""
+    t[..., 0, :] = np.arange(t.shape[-1])
+    t[..., 1, :] = public_factors = flows("public_factors")
+    t[..., 2, 1:] = flows("baseline")
+    t[..., 3, 1:] = payment = flows("payment")
+    t[..., 4, 1:] = flows("retained")
+    t[..., 5, 0] = flows("public_upfront")
+    t[..., 6, :] = pub
+    np.cumsum(pub, axis=-1, out=t[..., 7, :])
+    np.multiply(pub, public_factors, out=t[..., 8, :])
+    np.add(payment, flows("other_income"), out=t[..., 9, 1:])
+    t[..., 10, 1:] = flows("supplier_opex")
+    t[..., 11, 0] = flows("supplier_investment")
+    t[..., 12, :] = sup
+    np.cumsum(sup, axis=-1, out=t[..., 13, :])
+    t[..., 14, :] = supplier_factors = flows("supplier_factors")
+    np.multiply(sup, supplier_factors, out=t[..., 15, :])
+    t[..., 16, 1:] = flows("baseline_contact")
+    t[..., 17, 1:] = flows("public_contact")
+    t[..., 18, 1:] = flows("supplier_contact")
+
+
 def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> CashFlowTable:
-    n = f.term_years
-    # One array, a row per CashFlowRow field (year 0 in column 0): numpy's elementwise
-    # arithmetic is Python's float arithmetic bit for bit, and cumsum adds left to right.
-    t = np.zeros((len(CashFlowTable.column_names), n + 1))
-    t[0] = np.arange(n + 1)
-    t[1] = f.public_factors
-    t[2, 1:] = f.baseline
-    t[3, 1:] = f.payment
-    t[4, 1:] = f.retained
-    t[5, 0] = f.public_upfront
-    t[6] = pub
-    np.cumsum(pub, out=t[7])
-    np.multiply(pub, f.public_factors, out=t[8])
-    np.add(f.payment, f.other_income, out=t[9, 1:])
-    t[10, 1:] = f.supplier_opex
-    t[11, 0] = f.supplier_investment
-    t[12] = sup
-    np.cumsum(sup, out=t[13])
-    t[14] = f.supplier_factors
-    np.multiply(sup, f.supplier_factors, out=t[15])
-    t[16, 1:] = f.baseline_contact
-    t[17, 1:] = f.public_contact
-    t[18, 1:] = f.supplier_contact
+    t = np.zeros((len(CashFlowTable.column_names), f.term_years + 1))
+    _fill_cash_flows(t, pub, sup, partial(getattr, f))
     return CashFlowTable(t)
 
 
 def _cash_flow_tables(group: Sequence[tuple[Flows, np.ndarray, np.ndarray]]) -> list[CashFlowTable]:
     """:func:`_cash_flows` of many ``(flows, pub, sup)`` of one term at once, the same floats:
-    each table is a read-only view of one ``(len(group), 19, T+1)`` array, built by the same
-    elementwise operations and row-wise cumsums, each done once for the whole group."""
-    n = group[0][0].term_years
+    each table is a read-only view of one ``(len(group), 19, T+1)`` array, each operation done
+    once for the whole group."""
     fs = [g[0] for g in group]
-    pub = np.array([g[1] for g in group])
-    sup = np.array([g[2] for g in group])
-
-    def stack(name: str) -> np.ndarray:
-        return np.array([getattr(f, name) for f in fs])
-
-    t = np.zeros((len(group), len(CashFlowTable.column_names), n + 1))
-    t[:, 0] = np.arange(n + 1)
-    t[:, 1] = public_factors = stack("public_factors")
-    t[:, 2, 1:] = stack("baseline")
-    t[:, 3, 1:] = payment = stack("payment")
-    t[:, 4, 1:] = stack("retained")
-    t[:, 5, 0] = [f.public_upfront for f in fs]
-    t[:, 6] = pub
-    np.cumsum(pub, axis=1, out=t[:, 7])
-    np.multiply(pub, public_factors, out=t[:, 8])
-    np.add(payment, stack("other_income"), out=t[:, 9, 1:])
-    t[:, 10, 1:] = stack("supplier_opex")
-    t[:, 11, 0] = [f.supplier_investment for f in fs]
-    t[:, 12] = sup
-    np.cumsum(sup, axis=1, out=t[:, 13])
-    t[:, 14] = supplier_factors = stack("supplier_factors")
-    np.multiply(sup, supplier_factors, out=t[:, 15])
-    t[:, 16, 1:] = stack("baseline_contact")
-    t[:, 17, 1:] = stack("public_contact")
-    t[:, 18, 1:] = stack("supplier_contact")
+    t = np.zeros((len(group), len(CashFlowTable.column_names), fs[0].term_years + 1))
+    _fill_cash_flows(t, np.array([g[1] for g in group]), np.array([g[2] for g in group]),
+                     lambda name: np.array([getattr(f, name) for f in fs]))
     return [CashFlowTable(table) for table in t]
 
 
@@ -421,8 +404,9 @@ def appraise_many(proposals: Sequence[Proposal]) -> list[Appraisal]:
 
     Every proposal is resolved first; then both sides' IRRs of the whole batch are worked out
     together by :func:`finance.irr_many` (Newton's iteration as numpy operations across the
-    proposals, bit-identical to :func:`finance.irr`), and each appraisal is completed as
-    :func:`appraise` completes it. A proposal that :func:`appraise` would refuse raises the same
+    proposals, bit-identical to :func:`finance.irr`), the cash-flow tables of each term's
+    proposals are built as one array, and each appraisal is completed as :func:`appraise`
+    completes it. A proposal that :func:`appraise` would refuse raises the same
     :class:`ProposalError`, and the batch with it: give only proposals that appraise.
 
     >>> from svcalc.core.model import PublicSide, SupplierSide, UpfrontCosts
