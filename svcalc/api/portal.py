@@ -101,7 +101,7 @@ class BatchItemProblemSchema(Schema):
                        "(#/proposals/<index>/...)."})
 
 
-class BatchResultSchema(CompiledDump, Schema):
+class BatchResultSchema(Schema):  # the contract only: encode_batch writes the body itself
     """The results of a batch, in the order of the proposals."""
 
     results = fields.List(
@@ -266,10 +266,11 @@ def appraise_item(index: int, raw: Any, cap: int = MAX_ITERATIONS) -> dict[str, 
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a batch builds its results.
 
-    A batch of 1,000 holds about a million live objects (the dumped results) until the response
-    is encoded; each automatic full collection walks all of them, which measured ~15% of a
-    1,000-item batch. The results hold no reference cycles (reference counting frees them), so
-    nothing waits for the collector; it runs again as soon as the batch is built."""
+    A batch allocates millions of short-lived objects (each chunk's appraisals and dumped
+    dicts), which trigger the collector's automatic passes over everything live (the loaded
+    proposals, the chunk); with it paused a 1,000-item batch measured 7-30% less CPU. The
+    results hold no reference cycles (reference counting frees them), so nothing waits for the
+    collector; it runs again as soon as the batch is built."""
     enabled = gc.isenabled()
     gc.disable()
     try:
