@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
@@ -18,7 +19,7 @@ _items = st.one_of(
     st.floats(min_value=0.0, max_value=MONEY_MAX),
     st.integers(min_value=-10, max_value=10**18),
     st.sampled_from([True, False, None, "1", 0, 0.0, -0.0, MONEY_MAX,
-                     math.nextafter(MONEY_MAX, 2e12)]),
+                     math.nextafter(MONEY_MAX, 2e12), 10**400, -(10**400)]),
 )
 
 
@@ -46,3 +47,13 @@ def test_fast_path_equals_per_item_validation(value: list[Any]) -> None:
     assert repr(got) == repr(expected)
     if not isinstance(got, tuple) or got[:1] != ("errors",):
         assert all(type(x) is float for x in got)
+
+
+def test_an_int_too_large_for_a_float_is_named_not_raised() -> None:
+    """float(10**400) raises OverflowError; the list is answered as the Number field answers the
+    item (a validation error at its index), as a single value already was."""
+    value = [1.0, 10**400, 2]
+    with pytest.raises(ValidationError) as caught:
+        _FIELD.deserialize(value)
+    assert ("errors", caught.value.messages) == _per_item(value)
+    assert list(caught.value.messages) == [1]  # type: ignore[call-overload]

@@ -55,7 +55,7 @@ from marshmallow.utils import missing
 
 from svcalc.api.codegen import CodeBuilder
 
-__all__ = ["CompiledLoad", "GiveUp", "compile_load"]
+__all__ = ["CompiledLoad", "GiveUp", "compile_load", "floats_in_range"]
 
 Loader = Callable[[Any], Any]
 
@@ -95,19 +95,33 @@ def _finite_float(v: Any) -> float:
     raise GiveUp
 
 
+def floats_in_range(v: list[Any], lo: float, hi: float) -> tuple[float, ...] | None:
+    """A non-empty list's values as a tuple of floats when every one is an exact ``int`` or
+    ``float`` within ``[lo, hi]`` (what a ``Number`` field returns for each); ``None`` when any
+    is not (a bool, a string, NaN, an int too large for a float, out of range), for the caller
+    to give up or to name the bad items. Shared by ``Yearly`` and its compiled load."""
+    kinds = set(map(type, v))
+    if not v or not kinds <= _INT_FLOAT:
+        return None
+    try:
+        out = v if kinds == _FLOAT else list(map(float, v))
+    except OverflowError:
+        return None
+    # min and max may step over a NaN; the sum cannot (nor over an inf): a non-finite sum is
+    # refused (also if finite values overflowed it: safe).
+    if lo <= min(out) and max(out) <= hi and -_INF < sum(out) < _INF:
+        return tuple(out)
+    return None
+
+
 def _number_or_numbers(v: Any, lo: float, hi: float, max_len: int) -> float | tuple[float, ...]:
     """One number in ``[lo, hi]`` as a float, or a list of 1..max_len of them as a tuple of
     floats (exact ``int``/``float`` values only)."""
     if v.__class__ is list:
-        if 0 < len(v) <= max_len:
-            kinds = set(map(type, v))
-            if kinds <= _INT_FLOAT:
-                out = v if kinds == _FLOAT else list(map(float, v))
-                # min and max may step over a NaN; the sum cannot (nor over an inf), so a
-                # non-finite sum gives up (also if finite values overflowed: safe).
-                if lo <= min(out) and max(out) <= hi and -_INF < sum(out) < _INF:
-                    return tuple(out)
-        raise GiveUp
+        out = floats_in_range(v, lo, hi) if len(v) <= max_len else None
+        if out is None:
+            raise GiveUp
+        return out
     f = _finite_float(v)
     if lo <= f <= hi:
         return f

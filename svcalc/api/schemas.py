@@ -21,7 +21,7 @@ from marshmallow import (
 )
 
 from svcalc.api.dumping import CompiledDump
-from svcalc.api.loading import CompiledLoad
+from svcalc.api.loading import CompiledLoad, floats_in_range
 from svcalc.core import model
 from svcalc.core.reference import REFERENCE
 
@@ -120,12 +120,11 @@ class Yearly(fields.Field):
             # Fast path for the usual case, a list of in-range numbers: the same floats that
             # the per-item Number fields give (float(x), bounds inclusive), without their
             # per-item machinery (~3.5 us each: 0.4 ms of a proposal with 25-year profiles).
-            # Anything else (a bool, a string, NaN, out of range) takes the loop below, which
-            # names each bad item.
-            if all(type(x) is float or type(x) is int for x in value):
-                floats = [float(x) for x in value]
-                if all(self._minimum <= x <= self._maximum for x in floats):
-                    return tuple(floats)
+            # Anything else (a bool, a string, NaN, a huge int, out of range) takes the loop
+            # below, which names each bad item.
+            floats = floats_in_range(value, self._minimum, self._maximum)
+            if floats is not None:
+                return floats
             out: list[float] = []
             errors: dict[int, list[str]] = {}
             for i, item in enumerate(value):
