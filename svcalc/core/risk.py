@@ -82,6 +82,13 @@ def _upper(project_type: str, measure: str) -> float | None:
     return value
 
 
+def _kept(mitigation: float) -> float:
+    """The share of the optimism bias left once ``mitigation`` (0..1) is applied."""
+    if not 0.0 <= mitigation <= 1.0:
+        raise ProposalError("mitigation must be between 0 and 1", "#/risk/mitigation")
+    return 1.0 - mitigation
+
+
 def uplift(project_type: str, mitigation: float = 0.0, measure: str = "cost") -> float | None:
     """Optimism-bias uplift ``upper x (1 - mitigation)`` for one project type.
 
@@ -96,10 +103,9 @@ def uplift(project_type: str, mitigation: float = 0.0, measure: str = "cost") ->
     >>> uplift("outsourcing"), uplift("outsourcing", measure="duration") is None
     (0.41, True)
     """
-    if not 0.0 <= mitigation <= 1.0:
-        raise ProposalError("mitigation must be between 0 and 1", "#/risk/mitigation")
+    keep = _kept(mitigation)
     upper = _upper(project_type, measure)
-    return None if upper is None else upper * (1.0 - mitigation)
+    return None if upper is None else upper * keep
 
 
 def blended_upper(mix: Mapping[str, float], measure: str = "cost") -> float:
@@ -136,10 +142,8 @@ def assumptions(proposal: Proposal, public_upfront_total: float | None = None) -
     )
     # uplift() four times over, with its checks made once: the same products.
     m = given.mitigation
-    if not 0.0 <= m <= 1.0:
-        raise ProposalError("mitigation must be between 0 and 1", "#/risk/mitigation")
+    keep = _kept(m)
     row = _row(project_type)
-    keep = 1.0 - m
     other = row["cost_upper"] * keep
     it = _IT_COST_UPPER * keep
     opex = _OPEX_COST_UPPER * keep
