@@ -188,14 +188,15 @@ def stretch(series: np.ndarray, factor: float) -> np.ndarray:
     >>> stretch(np.array([0.0, 50, 100, 100, 100]), 1.0).tolist()
     [0.0, 25.0, 50.0, 75.0, 100.0]
     """
-    n = series.size
-    if factor <= 0.0 or n < 2:
-        return series
-    return np.interp(*_stretch_points(n, factor), series)
+    points = _stretch_points(series.size, factor)
+    return series if points is None else np.interp(*points, series)
 
 
-def _stretch_points(n: int, factor: float) -> tuple[np.ndarray, np.ndarray]:
-    """Where :func:`stretch` reads a profile of ``n`` years, and the years it is given at."""
+def _stretch_points(n: int, factor: float | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where :func:`stretch` reads a profile of ``n`` years, and the years it is given at; None
+    when nothing is stretched (no or a non-positive factor, fewer than two years)."""
+    if not factor or factor <= 0.0 or n < 2:
+        return None
     years = np.arange(1.0, n + 1.0)
     return 1.0 + (years - 1.0) / (1.0 + factor), years
 
@@ -203,11 +204,10 @@ def _stretch_points(n: int, factor: float) -> tuple[np.ndarray, np.ndarray]:
 def risk_adjusted_flows(f: Flows, a: RiskAssumptions) -> Flows:
     """The stated flows with the optimism-bias uplifts of ``a`` applied (module docstring)."""
     payment, retained, opex, other = f.payment, f.retained, f.supplier_opex, f.other_income
-    d = a.duration_uplift
-    if d and not (d <= 0.0 or f.term_years < 2):  # when stretch() would stretch
-        # stretch() of each profile, with the interpolation points worked out once for all four
-        at, years = _stretch_points(f.term_years, d)
-        payment, retained, opex, other = (np.interp(at, years, x)
+    # stretch() of each profile, with the interpolation points worked out once for all four
+    points = _stretch_points(f.term_years, a.duration_uplift)
+    if points is not None:
+        payment, retained, opex, other = (np.interp(*points, x)
                                            for x in (payment, retained, opex, other))
     return replace(
         f,
