@@ -24,10 +24,18 @@ class StrictJSONProvider(DefaultJSONProvider):
     that do not exist are ``None`` with a note), so with ``TESTING`` set the provider also
     encodes with ``allow_nan=False`` and raises, which makes every test a NaN check. Anything
     orjson cannot encode (integers beyond 64 bits, unknown types) goes to the standard encoder.
+    A body may hold JSON already written (an ``orjson.Fragment``, as a dumped cash-flow table
+    is): orjson copies it in; the standard encoder gets it decoded.
     """
 
     sort_keys = False
     _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, orjson.Fragment):
+            return orjson.loads(orjson.dumps(o))  # a Fragment hides its bytes but from orjson
+        return DefaultJSONProvider.default(o)
 
     def _compact(self, obj: Any) -> bytes | None:
         """orjson's compact bytes for ``obj``, or ``None`` for what it cannot encode."""

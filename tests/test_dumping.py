@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +23,7 @@ from svcalc import core
 from svcalc.api import examples
 from svcalc.api.dumping import CompiledDump, compile_dump
 from svcalc.api.portal import ComparisonSchema, comparison
-from svcalc.api.schemas import AppraisalSchema, ProposalSchema
+from svcalc.api.schemas import AppraisalSchema, CashFlowRowSchema, ProposalSchema
 from svcalc.core.model import CashFlowRow, CashFlowTable
 from tests.test_social_api import ACCEPTABILITY, CHANNEL_SHIFT, SOCIAL_VALUE
 
@@ -62,7 +64,40 @@ def proposals(draw: st.DrawFn) -> dict[str, Any]:
 @settings(max_examples=60, deadline=None)
 @given(proposals())
 def test_appraisal_dump_equals_marshmallow(raw: dict[str, Any]) -> None:
-    _same(AppraisalSchema(), core.appraise(_PROPOSAL.load(raw)))
+    appraisal = core.appraise(_PROPOSAL.load(raw))
+    _same(AppraisalSchema(), appraisal)
+    _same_bytes_for_orjson(AppraisalSchema(), appraisal)
+
+
+def _same_bytes_for_orjson(schema: Any, obj: Any) -> None:
+    """``dump_for_orjson`` (tables written as JSON at once) encodes to the very bytes ``dump``
+    (the dicts) encodes to."""
+    assert orjson.dumps(schema.dump_for_orjson(obj)) == orjson.dumps(schema.dump(obj))
+
+
+def test_a_batch_of_appraisals_dumps_for_orjson_as_its_dicts_encode() -> None:
+    """appraise_many builds each term's cash-flow tables as views of one read-only array, which
+    table_json writes all at once: tables of two groups dumped in turn, and a lone table of
+    another term, come out as their dicts encode."""
+    raws = []
+    for term, n in ((5, 3), (12, 4), (3, 1)):
+        for i in range(n):
+            raw = copy.deepcopy(examples.PROPOSAL)
+            raw["term_years"] = term
+            raw["public"]["baseline_annual_cost"] = 9_000_000.0 + 1_234.567 * i
+            raws.append(raw)
+    appraisals = core.appraise_many([_PROPOSAL.load(r) for r in raws])
+    groups = {a.cash_flows.columns.base is not None for a in appraisals}
+    assert groups == {True, False}  # both kinds of table are here
+    schema = AppraisalSchema()
+    from svcalc.api import dumping
+
+    kept = len(dumping._WRITTEN)
+    for a in appraisals[::2] + appraisals[1::2] + appraisals[::-1]:
+        _same_bytes_for_orjson(schema, a)
+    assert len(dumping._WRITTEN) == kept + 2  # each group written once, and kept ...
+    del appraisals, a
+    assert len(dumping._WRITTEN) == kept  # ... only while its tables live
 
 
 def test_examples_and_a_comparison_dump_equal_marshmallow() -> None:
@@ -237,6 +272,91 @@ def test_cash_flow_table_reads_as_a_sequence_of_rows() -> None:
     for twin in (copy.deepcopy(table), pickle.loads(pickle.dumps(table))):
         assert twin == table and twin.columns is not table.columns
         assert not twin.columns.flags.writeable
+
+
+class _CashFlowsSchema(CompiledDump, Schema):
+    cash_flows = fields.List(fields.Nested(CashFlowRowSchema))
+
+
+@dataclass
+class _CashFlows:
+    cash_flows: Any
+
+
+_near = st.sampled_from(_near_ties())
+_special = st.sampled_from([0.0, -0.0, 5e-324, 1e-300, 4e13, 1e16, 1e22, 1.7e308, -1.7e308,
+                            2.0**62, -(2.0**63), 1e19, math.nan, math.inf, -math.inf])
+_cell = st.floats() | _near | _special | st.integers(-10**7, 10**7).map(float)
+
+
+@st.composite
+def _table_groups(draw: st.DrawFn) -> list[tuple[np.ndarray, bool]]:
+    """Groups of (tables, fields, years) arrays, each read-only or not, values anything (NaN,
+    infinities, ties, huge, tiny); the year row finite, often 0, 1, 2, ..."""
+    out = []
+    for _ in range(draw(st.integers(1, 3))):
+        n, years = draw(st.integers(1, 4)), draw(st.integers(0, 4))
+        values = draw(st.lists(_cell, min_size=n * 19 * years, max_size=n * 19 * years))
+        t = np.array(values, dtype=float).reshape(n, 19, years)
+        # A year is a number int() takes (an infinite one fails both ways: not a table's).
+        t[:, 0, :] = np.where(np.isfinite(t[:, 0, :]), t[:, 0, :], 7.0)
+        if draw(st.booleans()):
+            t[:, 0, :] = np.arange(years)
+        out.append((t, draw(st.booleans())))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(_table_groups())
+def test_tables_written_as_json_are_the_bytes_of_their_rows(groups: Any) -> None:
+    """table_json's bytes against orjson on the row dicts (the second method), for tables of a
+    group (read-only: written together) and alone, dumped in interleaved order; a table with a
+    value it cannot write (NaN, infinity, a year int() and numpy disagree on) is dumped as
+    dicts, so the bytes still agree."""
+    tables = []
+    for t, read_only in groups:
+        t.flags.writeable = not read_only
+        tables += [CashFlowTable(t[i]) for i in range(len(t))]
+        tables += [CashFlowTable(t[i].copy()) for i in range(len(t))]
+    schema = _CashFlowsSchema()
+    for table in tables[::2] + tables[1::2]:
+        holder = _CashFlows(table)
+        json_ready = schema.dump_for_orjson(holder)
+        try:
+            expected = orjson.dumps(schema.dump(holder))
+        except TypeError:  # a year int() makes beyond 64 bits: orjson refuses both
+            with pytest.raises(TypeError):
+                orjson.dumps(json_ready)
+            continue
+        assert orjson.dumps(json_ready) == expected
+        if np.isfinite(table.columns).all() and (np.abs(table.columns[0]) < 2.0**62).all():
+            assert isinstance(json_ready["cash_flows"], orjson.Fragment)
+
+
+def test_a_writeable_group_is_not_written_ahead() -> None:
+    """Tables of a writeable array are written one by one, when dumped: a change made to the
+    array between two dumps shows (a read-only group, written at once, cannot change)."""
+    t = np.zeros((2, 19, 2))
+    first, second = CashFlowTable(t[0]), CashFlowTable(t[1])
+    t.flags.writeable = True
+    schema = _CashFlowsSchema()
+    dumped = orjson.dumps(schema.dump_for_orjson(_CashFlows(first)))
+    assert orjson.loads(dumped)["cash_flows"][0]["public_net"] == 0
+    t[1, 6, 0] = 12.345
+    dumped = orjson.dumps(schema.dump_for_orjson(_CashFlows(second)))
+    assert orjson.loads(dumped)["cash_flows"][0]["public_net"] == round(12.345, 2)
+    assert dumped == orjson.dumps(schema.dump(_CashFlows(second)))
+
+
+def test_the_json_provider_decodes_written_json_for_the_standard_encoder() -> None:
+    """Indented output (and the NaN check under TESTING) goes through ``json``, which gets a
+    Fragment's JSON decoded."""
+    from svcalc.app import create_app
+
+    app = create_app({"TESTING": True})
+    body = {"a": orjson.Fragment(b'[{"x":1.5}]'), "b": 2}
+    assert json.loads(app.json.dumps(body, indent=2)) == {"a": [{"x": 1.5}], "b": 2}
+    assert app.json.encode(body) == b'{"a":[{"x":1.5}],"b":2}'
 
 
 @pytest.mark.parametrize("n_fields", [0, 1, 2])

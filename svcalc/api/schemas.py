@@ -596,7 +596,19 @@ class ProposalSchema(CompiledLoad, Schema):
 def round_money_columns(columns: Sequence[Sequence[Any]]) -> list[list[Any]]:
     """``[[round(v, 2) for v in c] for c in columns]`` (``None`` kept), done with numpy at once
     when every value is a float (a 2-D float array, such as a cash-flow table's money, is taken
-    as it is).
+    as it is): :func:`round_money_array`, as lists."""
+    if isinstance(columns, np.ndarray) and columns.dtype == np.float64 and columns.ndim == 2:
+        x = columns  # a columnar table's money: every value a float by construction
+    elif set(map(type, chain.from_iterable(columns))) - {float} or len(set(map(len, columns))) > 1:
+        return [[None if v is None else round(v, 2) for v in c] for c in columns]
+    else:
+        x = np.array(columns, dtype=float)
+    out: list[list[Any]] = round_money_array(x).tolist()
+    return out
+
+
+def round_money_array(x: np.ndarray) -> np.ndarray:
+    """``round(v, 2)`` of every value of the float array ``x``, as a new float array.
 
     ``round(x, 2)`` is the double nearest the decimal ``k/100``, ``k`` the integer nearest the
     exact ``100x``. Away from a tie, ``rint(fl(100x))`` is that ``k`` (``fl`` errs by half an
@@ -605,20 +617,14 @@ def round_money_columns(columns: Sequence[Sequence[Any]]) -> list[list[Any]]:
     within the margin of a tie, beyond 4e13 or not finite are left to ``round`` itself.
     ``tests/test_dumping.py`` checks this against ``round`` on values at and next to ties.
     """
-    if isinstance(columns, np.ndarray) and columns.dtype == np.float64 and columns.ndim == 2:
-        x = columns  # a columnar table's money: every value a float by construction
-    elif set(map(type, chain.from_iterable(columns))) - {float} or len(set(map(len, columns))) > 1:
-        return [[None if v is None else round(v, 2) for v in c] for c in columns]
-    else:
-        x = np.array(columns, dtype=float)
     with np.errstate(invalid="ignore", over="ignore"):
         y = x * 100.0
         k = np.rint(y)
         exact = (np.abs(y) < 4e15) & (np.abs(np.abs(y - k) - 0.5) > np.abs(y) * 1e-15)
-    out: list[list[Any]] = (k / 100.0).tolist()
+    out = k / 100.0
     if not exact.all():
-        for i, j in np.argwhere(~exact).tolist():
-            out[i][j] = round(float(x[i, j]), 2)
+        for where in np.argwhere(~exact).tolist():
+            out[tuple(where)] = round(float(x[tuple(where)]), 2)
     return out
 
 
@@ -629,6 +635,8 @@ class MoneyOut(fields.Float):
     #: all of a table's columns of this type at once.
     dump_inline = "None if {v} is None else round({v}, 2)"
     dump_columns = staticmethod(round_money_columns)
+    #: The same for a float array, answered as one (a table encoded straight to JSON).
+    dump_array = staticmethod(round_money_array)
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> float | None:
         return None if value is None else round(value, 2)
