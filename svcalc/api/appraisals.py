@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from svcalc import core
 from svcalc.api import examples
 from svcalc.api.schemas import AppraisalSchema, ProposalSchema
+
+#: The response schema, dumping for orjson (the cash-flow table written as JSON at once).
+_APPRAISAL = AppraisalSchema()
 
 bp = Blueprint("appraisals", __name__, url_prefix="/v1",
                description="Business-case appraisals of proposed partnerships")
@@ -28,7 +32,7 @@ def document_body_errors(func):  # type: ignore[no-untyped-def]
 @bp.arguments(ProposalSchema(), example=examples.PROPOSAL)
 @bp.response(200, AppraisalSchema, example=examples.appraisal_example())
 @document_body_errors
-def create_appraisal(proposal: core.Proposal) -> core.Appraisal:
+def create_appraisal(proposal: core.Proposal) -> Response:
     """Appraise a proposed partnership
 
     Returns the business case for both sides: the public body's NPV, IRR, payback, peak funding
@@ -43,4 +47,6 @@ def create_appraisal(proposal: core.Proposal) -> core.Appraisal:
     from svcalc.api.portal import check_simulation
 
     check_simulation(proposal)
-    return core.appraise(proposal)
+    response: Response = current_app.json.response(  # type: ignore[attr-defined]
+        _APPRAISAL.dump_for_orjson(core.appraise(proposal)))
+    return response

@@ -250,13 +250,15 @@ def load_item(index: int, raw: Any,
         return _item_error(index, exc)
 
 
-def appraise_item(index: int, raw: Any, cap: int = MAX_ITERATIONS) -> dict[str, Any]:
+def appraise_item(index: int, raw: Any, cap: int = MAX_ITERATIONS,
+                  dump: Callable[[core.Appraisal], dict[str, Any]] = _APPRAISAL.dump
+                  ) -> dict[str, Any]:
     """One batch item on its own: its dumped appraisal, or its problem details."""
     loaded = load_item(index, raw, cap)
     if isinstance(loaded, dict):
         return loaded
     try:
-        result: dict[str, Any] = _APPRAISAL.dump(core.appraise(loaded))
+        result: dict[str, Any] = dump(core.appraise(loaded))
         return result
     except ProposalError as exc:
         return _item_error(index, exc)
@@ -284,7 +286,7 @@ def appraise_batch(items: list[Any], cap: int = MAX_ITERATIONS) -> list[dict[str
     """Appraise ``items`` in order. Identical proposals are appraised once (portals often resend
     the same bid); the first one's result is answered for each."""
     with _gc_paused():
-        return _appraise_batch(items, cap, _as_is)
+        return _appraise_batch(items, cap, _as_is, _APPRAISAL.dump)
 
 
 def encode_batch(items: list[Any], cap: int = MAX_ITERATIONS) -> bytes:
@@ -294,7 +296,7 @@ def encode_batch(items: list[Any], cap: int = MAX_ITERATIONS) -> bytes:
     answers as dicts), and the memory of one result is reused for the next."""
     encode = current_app.json.encode  # type: ignore[attr-defined]
     with _gc_paused():
-        parts = _appraise_batch(items, cap, encode)
+        parts = _appraise_batch(items, cap, encode, _APPRAISAL.dump_for_orjson)
     # One join of every piece: the 25 MB body is written once, not copied three times over.
     pieces = [b'{"results":['] * (2 * len(parts) + 1)
     pieces[1::2] = parts
@@ -328,8 +330,10 @@ def _identity(raw: Any) -> bytes:
 _CHUNK = 100
 
 
-def _appraise_batch(items: list[Any], cap: int, finish: Callable[[dict[str, Any]], T]) -> list[T]:
-    """Each item's result (dumped appraisal or problem details) passed through ``finish``."""
+def _appraise_batch(items: list[Any], cap: int, finish: Callable[[dict[str, Any]], T],
+                    dump: Callable[[core.Appraisal], dict[str, Any]]) -> list[T]:
+    """Each item's result (appraisal dumped by ``dump``, or problem details) passed through
+    ``finish``."""
     results: list[T | None] = [None] * len(items)
     problems: set[int] = set()
     first: dict[bytes, int] = {}  # identity key -> index of its first occurrence
@@ -341,7 +345,7 @@ def _appraise_batch(items: list[Any], cap: int, finish: Callable[[dict[str, Any]
         results[i] = finish(details)
 
     def alone(i: int) -> None:
-        result = appraise_item(i, items[i], cap)
+        result = appraise_item(i, items[i], cap, dump)
         if "index" in result:
             problem(i, result)
         else:
@@ -368,7 +372,7 @@ def _appraise_batch(items: list[Any], cap: int, finish: Callable[[dict[str, Any]
                 alone(i)
             continue
         for (i, _), appraisal in zip(chunk, appraisals, strict=True):
-            results[i] = finish(_APPRAISAL.dump(appraisal))
+            results[i] = finish(dump(appraisal))
     for i, j in repeats:
         # A repeat of a valid proposal shares its answer; of an invalid one, gets its own index.
         if j in problems:

@@ -314,6 +314,7 @@ def _cash_flow_tables(group: Sequence[tuple[Flows, np.ndarray, np.ndarray]]) -> 
     t = np.zeros((len(group), len(CashFlowTable.column_names), fs[0].term_years + 1))
     _fill_cash_flows(t, np.array([g[1] for g in group]), np.array([g[2] for g in group]),
                      lambda name: np.array([getattr(f, name) for f in fs]))
+    t.flags.writeable = False  # each table is read-only: so is the group they are views of
     return [CashFlowTable(table) for table in t]
 
 
