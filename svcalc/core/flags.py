@@ -137,11 +137,13 @@ def evaluate(
     supplier: SupplierCase,
     risk: RiskAssumptions,
     sensitivity: Sensitivity,
+    contract_pv: float | None = None,
 ) -> list[Flag]:
     """Every flag of this module that the proposal raises, in catalogue order.
 
     ``public`` and ``supplier`` carry both the stated and the risk-adjusted figures; ``f`` the
-    stated flows (real prices) and ``risk`` the uplifts applied.
+    stated flows (real prices) and ``risk`` the uplifts applied. ``contract_pv``: the payments'
+    present value at the public discount factors, when the caller has it (appraise_many).
     """
     out: list[Flag] = []
     cur = proposal.currency
@@ -206,7 +208,8 @@ def evaluate(
             "18-34 months of advisers and staff time (NAO 2007), and it is a real cost to the "
             "public body.",
             None, min_share))
-    elif (contract_pv := float(np.dot(f.payment, f.public_factors[1:]))) > 0.0 and \
+    elif (contract_pv := (float(np.dot(f.payment, f.public_factors[1:])) if contract_pv is None
+                          else contract_pv)) > 0.0 and \
             upfront.procurement / contract_pv < min_share:
         given_share = upfront.procurement / contract_pv
         out.append(_flag(
