@@ -329,7 +329,9 @@ def _core_proposals(draw: st.DrawFn) -> list[Proposal]:
         n = draw(st.sampled_from(terms))
 
         def yearly(n: int = n) -> Any:
-            return draw(_core_values | st.lists(_core_values, min_size=n, max_size=n))
+            # lists (the API's), or tuples and arrays, which the batch resolves one by one
+            return draw(_core_values | st.lists(_core_values, min_size=n, max_size=n).map(
+                draw(st.sampled_from([list, list, list, tuple, np.array]))))
 
         upfront = UpfrontCosts(*(draw(st.none() | _core_values) for _ in range(5)))
         risk = draw(st.none() | st.builds(
@@ -360,3 +362,24 @@ def test_appraise_many_is_appraise_of_each_beyond_the_api_bounds(
             assert str(raised.value) == str(e)
             return
         assert repr(core.appraise_many(proposals)) == expected
+
+
+def test_appraise_many_resolves_odd_yearly_values_as_appraise_does() -> None:
+    def proposal(payment: Any, n: int = 3) -> Proposal:
+        return Proposal(term_years=n, public=PublicSide(
+            baseline_annual_cost=1000.0, annual_payment=payment,
+            upfront_costs=UpfrontCosts(procurement=10.0)),
+            supplier=SupplierSide(annual_operating_cost=[700.0, 800, 900]))
+    fine = [proposal(p) for p in (850.0, [800.0, 850, 900], (800.0, 850, 900),
+                                  np.array([800.0, 850, 900]), True, [1, 2, 3])]
+    assert batch._resolve_terms(fine[:3]) is not None  # numbers, lists, tuples: all at once
+    assert batch._resolve_terms(fine) is None  # an array: one by one
+    with _every_group_vectorised():
+        _same_appraisals(fine)
+        _same_appraisals(fine[:3])
+    for bad in ([[1.0, 2.0]] * 3, [1.0, 2.0], "abc", [1.0, "x", 2.0]):
+        with pytest.raises(Exception) as single:  # noqa: PT011 - whatever appraise raises
+            core.appraise(proposal(bad))
+        with pytest.raises(type(single.value)) as many:
+            core.appraise_many([*fine[:3], proposal(bad), fine[0]])
+        assert str(many.value) == str(single.value)

@@ -347,17 +347,6 @@ def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> CashFlowTable:
     return CashFlowTable(t)
 
 
-def _cash_flow_tables(group: Sequence[tuple[Flows, np.ndarray, np.ndarray]]) -> list[CashFlowTable]:
-    """:func:`_cash_flows` of many ``(flows, pub, sup)`` of one term at once, the same floats:
-    each table is a read-only view of one ``(len(group), 19, T+1)`` array, each operation done
-    once for the whole group."""
-    fs = [g[0] for g in group]
-    t = np.zeros((len(group), len(CashFlowTable.column_names), fs[0].term_years + 1))
-    _fill_cash_flows(t, np.array([g[1] for g in group]), np.array([g[2] for g in group]),
-                     lambda name: np.array([getattr(f, name) for f in fs]))
-    return [CashFlowTable(table) for table in t]
-
-
 def appraise(proposal: Proposal) -> Appraisal:
     """Appraise a proposal: the business case for the public body and for the supplier.
 

@@ -41,12 +41,13 @@ from svcalc.core.appraisal import (
     Flows,
     Precomputed,
     _appraise,
-    _cash_flow_tables,
+    _fill_cash_flows,
     _method,
     _resolve,
     public_net,
     supplier_net,
 )
+from svcalc.core.channel_shift import ContactCosts, contact_costs, contact_flows
 from svcalc.core.errors import ProposalError
 from svcalc.core.model import Appraisal, CashFlowTable, Proposal, RiskAssumptions
 from svcalc.core.risk import RiskFigures, assumptions
@@ -72,21 +73,18 @@ def _ratios(num: np.ndarray, den: np.ndarray) -> list[float | None]:
     return [r if o else None for r, o in zip(ratio.tolist(), ok.tolist(), strict=True)]
 
 
-def _group(proposals: Sequence[Proposal], fs: Sequence[Flows], pubs: Sequence[np.ndarray],
-           sups: Sequence[np.ndarray], assumed: Sequence[RiskAssumptions]) -> list[Precomputed]:
-    """The :class:`Precomputed` figures of proposals of one term."""
-    def stack(name: str) -> np.ndarray:
-        return np.array([getattr(f, name) for f in fs])
-
-    k = len(fs)
-    base, base_contact = stack("baseline"), stack("baseline_contact")
-    payment, retained, public_contact = stack("payment"), stack("retained"), stack("public_contact")
-    opex, other, supplier_contact = (stack("supplier_opex"), stack("other_income"),
-                                     stack("supplier_contact"))
-    upfront, investment = stack("public_upfront"), stack("supplier_investment")
-    pdf, sdf = stack("public_factors"), stack("supplier_factors")
+def _group(proposals: Sequence[Proposal], m: dict[str, np.ndarray],
+           assumed: Sequence[RiskAssumptions]) -> list[Precomputed]:
+    """The :class:`Precomputed` figures of proposals of one term, from their stacked flows
+    ``m`` (:class:`Flows` field name, ``"pub"``, ``"sup"`` -> one row per proposal)."""
+    k = len(proposals)
+    base, base_contact = m["baseline"], m["baseline_contact"]
+    payment, retained, public_contact = m["payment"], m["retained"], m["public_contact"]
+    opex, other, supplier_contact = m["supplier_opex"], m["other_income"], m["supplier_contact"]
+    upfront, investment = m["public_upfront"], m["supplier_investment"]
+    pdf, sdf = m["public_factors"], m["supplier_factors"]
     dfs = pdf[:, 1:]
-    pub, sup = np.array(pubs), np.array(sups)
+    pub, sup = m["pub"], m["sup"]
     with np.errstate(all="ignore"):  # overflow and NaN come out as the scalar code's
         # --- the public case (appraisal._public_figures)
         discounted = pub * pdf
@@ -195,37 +193,171 @@ def _risk_figures(assumed: Sequence[RiskAssumptions], pub: np.ndarray, sup: np.n
     ]
 
 
+#: The yearly fields of a proposal, in the order _resolve expands them, as Flows names.
+_YEARLY = ("baseline", "payment", "retained", "supplier_opex", "other_income")
+
+
+class _Term:
+    """The proposals of one term: where they are in the batch, their flows stacked (``m``: a
+    :class:`Flows` field, ``"pub"`` or ``"sup"`` -> one row per proposal, read-only), and
+    each one's :class:`Flows` (rows of ``m``) and channel-shift contact costs."""
+
+    __slots__ = ("where", "m", "flows", "contacts")
+
+    def __init__(self, where: list[int], m: dict[str, np.ndarray], flows: list[Flows],
+                 contacts: list[ContactCosts | None]) -> None:
+        self.where, self.m, self.flows, self.contacts = where, m, flows, contacts
+
+
+def _nets(m: dict[str, np.ndarray]) -> None:
+    """``public_net`` and ``supplier_net`` of every row, the same elementwise operations."""
+    k, n = m["baseline"].shape
+    pub = m["pub"] = np.empty((k, n + 1))
+    pub[:, 0] = -m["public_upfront"]
+    np.subtract(m["baseline"] + m["baseline_contact"],
+                m["payment"] + m["retained"] + m["public_contact"], out=pub[:, 1:])
+    sup = m["sup"] = np.empty((k, n + 1))
+    sup[:, 0] = -m["supplier_investment"]
+    np.subtract(m["payment"] + m["other_income"], m["supplier_opex"] + m["supplier_contact"],
+                out=sup[:, 1:])
+
+
+def _simple(proposal: Proposal) -> bool:
+    """True when :func:`_resolve_terms` can expand ``proposal`` as ``_resolve`` would: a term
+    in range, every yearly figure a number or a list (tuple) of one per year, and an
+    inflation rate for nominal prices. Anything else goes through ``_resolve`` itself."""
+    n = proposal.term_years
+    if type(n) is not int or not 1 <= n <= 60:
+        return False
+    if proposal.price_basis == "nominal" and proposal.inflation is None:
+        return False
+    pub, sup = proposal.public, proposal.supplier
+    for v in (pub.baseline_annual_cost, pub.annual_payment, pub.retained_costs,
+              sup.annual_operating_cost, sup.other_income):
+        if not (isinstance(v, int | float) or (type(v) in (list, tuple) and len(v) == n)):
+            return False
+    return True
+
+
+def _resolve_terms(proposals: Sequence[Proposal]) -> list[_Term] | None:
+    """``_resolve`` of every proposal, as one array per field and term; None when a proposal
+    is not :func:`_simple` (the caller then resolves one by one, raising what appraise
+    raises)."""
+    by_term: dict[int, list[int]] = {}
+    for i, p in enumerate(proposals):
+        if not _simple(p):
+            return None
+        by_term.setdefault(p.term_years, []).append(i)
+    try:
+        return [_resolve_term(proposals, where) for where in by_term.values()]
+    except Exception:  # noqa: BLE001 - e.g. a list of odd values: resolved one by one instead
+        return None
+
+
+def _resolve_term(proposals: Sequence[Proposal], where: list[int]) -> _Term:
+    group = [proposals[i] for i in where]
+    k, n = len(group), group[0].term_years
+    m: dict[str, np.ndarray] = {}
+    values = [[p.public.baseline_annual_cost, p.public.annual_payment, p.public.retained_costs,
+               p.supplier.annual_operating_cost, p.supplier.other_income] for p in group]
+    nominal = [j for j, p in enumerate(group) if p.price_basis == "nominal"]
+    if nominal:  # deflated to base-year prices, each by its own inflation (as _resolve)
+        deflator = np.array([finance.real_terms_factors(n, group[j].inflation)[1:]
+                             for j in nominal])
+    for field, name in enumerate(_YEARLY):
+        column = [v[field] for v in values]
+        lists = [j for j, v in enumerate(column) if type(v) in (list, tuple)]
+        if len(lists) == k:
+            arr = np.array(column, dtype=float)
+        else:
+            arr = np.empty((k, n))
+            numbers = [j for j, v in enumerate(column) if type(v) not in (list, tuple)]
+            arr[numbers] = np.array([float(column[j]) for j in numbers])[:, None]
+            if lists:
+                arr[lists] = np.array([column[j] for j in lists], dtype=float)
+        if arr.shape != (k, n):
+            raise ValueError("not one value per year")
+        if nominal:
+            arr[nominal] = arr[nominal] * deflator
+        m[name] = arr
+    contacts: list[ContactCosts | None] = [None] * k
+    m["baseline_contact"], m["public_contact"], m["supplier_contact"] = (
+        np.zeros((k, n)), np.zeros((k, n)), np.zeros((k, n)))
+    for j, p in enumerate(group):
+        cs = p.channel_shift
+        if cs is not None:
+            contacts[j] = contact_costs(cs, n)
+            for name, arr in contact_flows(cs, n, costs=contacts[j]).items():
+                m[name][j] = arr
+    m["public_upfront"] = np.array([p.public.upfront_costs.total for p in group])
+    m["supplier_investment"] = np.array([float(p.supplier.upfront_investment) for p in group])
+    public_factors = [finance.discount_factors(n, p.public.discount_rate) for p in group]
+    supplier_factors = [finance.shared_flat_discount_factors(n, p.supplier.cost_of_capital)
+                        for p in group]
+    m["public_factors"], m["supplier_factors"] = np.array(public_factors), np.array(
+        supplier_factors)
+    _nets(m)
+    for arr in m.values():
+        arr.flags.writeable = False  # every proposal's Flows are rows of these
+    rows = [list(m[name]) for name in (*_YEARLY, "baseline_contact", "public_contact",
+                                       "supplier_contact")]
+    upfront, investment = m["public_upfront"].tolist(), m["supplier_investment"].tolist()
+    flows = [
+        Flows(n, b, pay, ret, upfront[j], opex, other, investment[j], public_factors[j],
+              supplier_factors[j], bc, pc, sc)
+        for j, (b, pay, ret, opex, other, bc, pc, sc) in enumerate(zip(*rows, strict=True))
+    ]
+    return _Term(where, m, flows, contacts)
+
+
+def _stacked_terms(proposals: Sequence[Proposal]) -> list[_Term]:
+    """Each proposal resolved by ``_resolve`` (which raises what appraise raises), then
+    stacked by term."""
+    by_term: dict[int, list[int]] = {}
+    resolved = []
+    for i, p in enumerate(proposals):
+        resolved.append(_resolve(p))
+        by_term.setdefault(p.term_years, []).append(i)
+    terms = []
+    for where in by_term.values():
+        flows = [resolved[i][0] for i in where]
+        m = {name: np.array([getattr(f, name) for f in flows])
+             for name in (*_YEARLY, "baseline_contact", "public_contact", "supplier_contact",
+                          "public_upfront", "supplier_investment", "public_factors",
+                          "supplier_factors")}
+        m["pub"] = np.array([public_net(f) for f in flows])
+        m["sup"] = np.array([supplier_net(f) for f in flows])
+        terms.append(_Term(where, m, flows, [resolved[i][1] for i in where]))
+    return terms
+
+
 def appraise_many(proposals: Sequence[Proposal]) -> list[Appraisal]:
     """:func:`svcalc.core.appraisal.appraise_many` (its docstring says what it answers)."""
-    resolved = []
-    for proposal in proposals:
-        f, stated_contact = _resolve(proposal)
-        resolved.append((proposal, f, stated_contact, public_net(f), supplier_net(f)))
-    n = len(resolved)
-    # Both sides in one call: a proposal's two series have the same length (years 0..T), so
-    # they share irr_many's groups, and its fixed cost is paid once.
-    irrs = finance.irr_many([r[3] for r in resolved] + [r[4] for r in resolved])
-    by_term: dict[int, list[int]] = {}
-    for i, r in enumerate(resolved):
-        by_term.setdefault(r[1].term_years, []).append(i)
-    tables: list[CashFlowTable | None] = [None] * n
-    pre: list[Precomputed | None] = [None] * n
+    terms = _resolve_terms(proposals)
+    if terms is None:
+        terms = _stacked_terms(proposals)
     try:
-        assumed = [assumptions(r[0], r[1].public_upfront) for r in resolved]
+        assumed = [assumptions(p, p.public.upfront_costs.total) for p in proposals]
     except ProposalError:
         assumed = None  # appraised one by one below, which raises what appraise() raises
-    for where in by_term.values():
-        if len(where) > 1:  # the cash-flow tables of each term's proposals, built together
-            built = _cash_flow_tables([(resolved[i][1], resolved[i][3], resolved[i][4])
-                                       for i in where])
-            for i, table in zip(where, built, strict=True):
-                tables[i] = table
-        if assumed is not None and len(where) >= _MIN_GROUP_ROWS:
-            group = [resolved[i] for i in where]
-            figures = _group([g[0] for g in group], [g[1] for g in group],
-                             [g[3] for g in group], [g[4] for g in group],
-                             [assumed[i] for i in where])
-            for i, fig in zip(where, figures, strict=True):
-                pre[i] = fig
-    return [_appraise(*r, irrs[i], irrs[n + i], tables[i], pre[i])
-            for i, r in enumerate(resolved)]
+    count = len(proposals)
+    parts: list[tuple[Flows, ContactCosts | None, np.ndarray, np.ndarray, finance.IrrResult,
+                      finance.IrrResult, CashFlowTable | None, Precomputed | None]] = (
+        [None] * count)  # type: ignore[list-item]  # all filled
+    for term in terms:
+        where, m = term.where, term.m
+        k = len(where)
+        # Both sides in one call: its fixed cost paid once per term.
+        irrs = finance.irr_many(np.concatenate((m["pub"], m["sup"])))
+        tables: list[CashFlowTable | None] = [None] * k
+        if k > 1:  # the cash-flow tables of the term's proposals, built together
+            t = np.zeros((k, len(CashFlowTable.column_names), m["pub"].shape[1]))
+            _fill_cash_flows(t, m["pub"], m["sup"], m.__getitem__)
+            tables = [CashFlowTable(table) for table in t]
+        pre: list[Precomputed | None] = [None] * k
+        if assumed is not None and k >= _MIN_GROUP_ROWS:
+            pre = _group([proposals[i] for i in where], m, [assumed[i] for i in where])
+        for j, (i, pub, sup) in enumerate(zip(where, m["pub"], m["sup"], strict=True)):
+            parts[i] = (term.flows[j], term.contacts[j], pub, sup, irrs[j], irrs[k + j],
+                        tables[j], pre[j])
+    return [_appraise(p, *part) for p, part in zip(proposals, parts, strict=True)]
