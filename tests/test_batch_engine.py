@@ -303,7 +303,12 @@ def test_row_reductions_are_the_one_dimensional_ones() -> None:
         rows = rng.standard_normal((9, n)) * rng.choice([1.0, 1e6, 1e12], size=(9, 1))
         v = rng.standard_normal(n)
         assert np.add.reduce(rows, axis=1).tolist() == [float(np.array(r).sum()) for r in rows]
-        assert batch._dots(rows, np.array([v] * 9)) == [float(np.array(r).dot(v)) for r in rows]
+        dots = [float(np.array(r).dot(v)) for r in rows]
+        assert batch._dots(rows, np.array([v] * 9)) == dots
+        shifted = np.concatenate((rng.standard_normal((9, 1)), np.array([v] * 9)), axis=1)
+        assert batch._dots(rows, shifted[:, 1:]) == dots  # rows of a view, as pdf[:, 1:]
+        with mock.patch.object(batch, "_vecdot", None):  # numpy 1.x: one dot a row
+            assert batch._dots(rows, np.array([v] * 9)) == dots
         assert np.cumsum(rows, axis=1)[:, -1].tolist() == [math.fsum([]) + _left_to_right(r)
                                                            for r in rows.tolist()]
 

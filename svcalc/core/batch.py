@@ -17,9 +17,9 @@ scalar code's own sequence of IEEE operations:
   per Python operator: no fused multiply-add);
 * ``np.add.reduce`` along the rows of a C-contiguous matrix runs numpy's pairwise summation on
   each row, as ``ndarray.sum()`` does on one (tested for every term);
-* a dot product is BLAS ``ddot`` (fused multiply-adds in blocks of 16), which no numpy
-  expression reproduces and a matrix-vector product (``dgemv``) does not match, so it stays one
-  ``ndarray.dot`` per row (:func:`_dots`);
+* a dot product is BLAS ``ddot`` (fused multiply-adds in blocks of 16), which no elementwise
+  numpy expression reproduces and a matrix-vector product (``dgemv``) does not match; it is
+  ``np.vecdot``, which calls the same ddot on each pair of rows (:func:`_dots`);
 * ``math.fsum`` stays ``math.fsum``, over each row as a Python list;
 * cumulative flows are ``np.cumsum`` (left to right, like the scalar loops; see finance.py's
   ``*_many`` functions).
@@ -59,8 +59,19 @@ __all__ = ["appraise_many"]
 _MIN_GROUP_ROWS = 4
 
 
+_vecdot = getattr(np, "vecdot", None)  # numpy >= 2.0
+
+
 def _dots(a: np.ndarray, b: np.ndarray) -> list[float]:
-    """``float(a[i].dot(b[i]))`` for each row: BLAS ddot, as the scalar code calls it."""
+    """``float(a[i].dot(b[i]))`` for each row: BLAS ddot, as the scalar code calls it.
+
+    ``np.vecdot``'s float64 loop calls the dtype's dot function on each pair of rows, the one
+    ``ndarray.dot`` calls on 1-D arrays (cblas_ddot for rows of unit stride), all in C;
+    without it (numpy 1.x) one ``ndarray.dot`` per row. tests/test_batch_engine.py checks
+    both against ``ndarray.dot`` for every length a term gives."""
+    if _vecdot is not None:
+        out: list[float] = _vecdot(a, b).tolist()
+        return out
     return [float(x.dot(y)) for x, y in zip(a, b, strict=True)]
 
 
