@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -389,6 +389,14 @@ class Precomputed:
     method: Method
 
 
+@cache
+def _views() -> tuple[Any, Any, Any, Any]:
+    """The views :func:`_appraise` calls: imported on first use, as they import this module."""
+    from svcalc.core import flags, risk, sensitivity, verdict
+
+    return flags, risk, sensitivity, verdict
+
+
 def _method(proposal: Proposal) -> Method:
     return Method(
         version=__version__,
@@ -409,9 +417,7 @@ def _appraise(proposal: Proposal, f: Flows, stated_contact: ContactCosts | None,
     """:func:`appraise` from the resolved flows and both sides' net flows; an IRR, cash-flow
     table or the :class:`Precomputed` figures not given (``None``) are worked out here, those
     given are used as they are."""
-    # Imported here: these views build on Flows, so they import this module.
-    from svcalc.core import flags, risk, sensitivity, verdict
-
+    flags, risk, sensitivity, verdict = _views()
     if pre is None:
         assumptions = risk.assumptions(proposal, f.public_upfront)
         method = _method(proposal)

@@ -49,7 +49,14 @@ from svcalc.core.appraisal import (
 )
 from svcalc.core.channel_shift import ContactCosts, contact_costs, contact_flows
 from svcalc.core.errors import ProposalError
-from svcalc.core.model import Appraisal, CashFlowTable, Proposal, RiskAssumptions
+from svcalc.core.model import (
+    Appraisal,
+    CashFlowTable,
+    Method,
+    Proposal,
+    RiskAssumptions,
+    YearlyValue,
+)
 from svcalc.core.risk import RiskFigures, assumptions
 
 __all__ = ["appraise_many"]
@@ -122,7 +129,7 @@ def _group(proposals: Sequence[Proposal], m: dict[str, np.ndarray],
         margins: list[list[float | None]] = margin.tolist()
         missing = no_margin.any(axis=1).tolist()
         for i in np.flatnonzero(no_margin.any(axis=1)).tolist():
-            margins[i] = [None if b else m for m, b in zip(margins[i], no_margin[i].tolist(),
+            margins[i] = [None if b else v for v, b in zip(margins[i], no_margin[i].tolist(),
                                                              strict=True)]
         supplier = list(zip(
             supplier_npv, finance.payback_many(sup), finance.payback_many(sup * sdf),
@@ -138,11 +145,15 @@ def _group(proposals: Sequence[Proposal], m: dict[str, np.ndarray],
         # --- the risk-adjusted view where nothing is stretched (risk.risk_view's patched flows)
         flat = [i for i, a in enumerate(assumed) if not a.duration_uplift]
         risk: list[RiskFigures | None] = [None] * k
-        if flat:
+        if len(flat) == k:  # the common case: no row to leave out
+            risk = _risk_figures(assumed, pub, sup, payment, other, opex, retained,
+                                 public_contact, supplier_contact, investment, pdf, sdf,
+                                 individual)
+        elif flat:
             risk_rows = _risk_figures(
                 [assumed[i] for i in flat], pub[flat], sup[flat], payment[flat], other[flat],
                 opex[flat], retained[flat], public_contact[flat], supplier_contact[flat],
-                investment[flat], pdf[flat], sdf[flat], np.array(individual)[flat])
+                investment[flat], pdf[flat], sdf[flat], [individual[i] for i in flat])
             for i, figures in zip(flat, risk_rows, strict=True):
                 risk[i] = figures
         # --- the sensitivity levers (sensitivity.levers, switching_value's check)
@@ -161,23 +172,23 @@ def _group(proposals: Sequence[Proposal], m: dict[str, np.ndarray],
         checks = list(zip(_dots(saving_net, pdf), _dots(upfront_net, pdf),
                           _dots(sup - x_opex[:, None] * opex_years, sdf), strict=True))
         payments_pv = _dots(payment, dfs)
-    methods: dict[tuple[object, ...], object] = {}
-    out = []
-    for i, p in enumerate(proposals):
+    methods: dict[tuple[object, ...], Method] = {}  # one (immutable) Method per basis
+    method_of = []
+    for p in proposals:
         key = (p.public.discount_rate, p.supplier.cost_of_capital, p.price_basis, p.currency)
         method = methods.get(key)
         if method is None:
             method = methods[key] = _method(p)
-        out.append(Precomputed(assumed[i], risk[i], public[i], supplier[i], partnership[i],
-                               opex_pv.item(i), checks[i], payments_pv[i], method))
-    return out
+        method_of.append(method)
+    return list(map(Precomputed, assumed, risk, public, supplier, partnership, opex_pv.tolist(),
+                    checks, payments_pv, method_of))
 
 
 def _risk_figures(assumed: Sequence[RiskAssumptions], pub: np.ndarray, sup: np.ndarray,
                   payment: np.ndarray, other: np.ndarray, opex: np.ndarray,
                   retained: np.ndarray, public_contact: np.ndarray,
                   supplier_contact: np.ndarray, investment: np.ndarray, pdf: np.ndarray,
-                  sdf: np.ndarray, individual: np.ndarray) -> list[RiskFigures]:
+                  sdf: np.ndarray, individual: list[float]) -> list[RiskFigures | None]:
     """``risk.risk_view`` of rows that stretch nothing: year 0 of both sides and the supplier's
     operating cost carry their uplifts (risk._figures' sums and dot products, row by row)."""
     u = np.array([a.supplier_operating_cost_uplift for a in assumed])
@@ -195,13 +206,11 @@ def _risk_figures(assumed: Sequence[RiskAssumptions], pub: np.ndarray, sup: np.n
     used += public_contact
     used += supplier_contact
     consumed = invested + upfront + np.array(_dots(used, pdf[:, 1:]))
-    return [
-        RiskFigures(public_npv=a, public_payback=b, supplier_npv=c, whole_life_margin=d,
-                    support_ratio=e)
-        for a, b, c, d, e in zip(_dots(pub_ra, pdf), finance.payback_many(pub_ra),
-                                 _dots(sup_ra, sdf), _ratios(revenue - cost, revenue),
-                                 _ratios(individual, consumed), strict=True)
-    ]
+    # RiskFigures' fields, in order: public NPV and payback, supplier NPV, whole-life margin,
+    # support ratio.
+    return list(map(RiskFigures, _dots(pub_ra, pdf), finance.payback_many(pub_ra),
+                    _dots(sup_ra, sdf), _ratios(revenue - cost, revenue),
+                    _ratios(np.array(individual), consumed)))
 
 
 #: The yearly fields of a proposal, in the order _resolve expands them, as Flows names.
@@ -233,54 +242,49 @@ def _nets(m: dict[str, np.ndarray]) -> None:
                 out=sup[:, 1:])
 
 
-def _simple(proposal: Proposal) -> bool:
-    """True when :func:`_resolve_terms` can expand ``proposal`` as ``_resolve`` would: a term
-    in range, every yearly figure a number or a list (tuple) of one per year, and an
-    inflation rate for nominal prices. Anything else goes through ``_resolve`` itself."""
-    n = proposal.term_years
-    if type(n) is not int or not 1 <= n <= 60:
-        return False
-    if proposal.price_basis == "nominal" and proposal.inflation is None:
-        return False
-    pub, sup = proposal.public, proposal.supplier
-    for v in (pub.baseline_annual_cost, pub.annual_payment, pub.retained_costs,
-              sup.annual_operating_cost, sup.other_income):
-        if not (isinstance(v, int | float) or (type(v) in (list, tuple) and len(v) == n)):
-            return False
-    return True
-
-
 def _resolve_terms(proposals: Sequence[Proposal]) -> list[_Term] | None:
-    """``_resolve`` of every proposal, as one array per field and term; None when a proposal
-    is not :func:`_simple` (the caller then resolves one by one, raising what appraise
-    raises)."""
+    """``_resolve`` of every proposal, as one array per field and term; None (the caller then
+    resolves one by one, raising what appraise raises) unless every proposal has a term in
+    range, every yearly figure a number or a list (tuple) of one per year, and an inflation
+    rate for nominal prices."""
     by_term: dict[int, list[int]] = {}
+    yearly = []
     for i, p in enumerate(proposals):
-        if not _simple(p):
+        n = p.term_years
+        if type(n) is not int or not 1 <= n <= 60 or (
+                p.price_basis == "nominal" and p.inflation is None):
             return None
-        by_term.setdefault(p.term_years, []).append(i)
+        pub, sup = p.public, p.supplier
+        values = (pub.baseline_annual_cost, pub.annual_payment, pub.retained_costs,
+                  sup.annual_operating_cost, sup.other_income)  # _YEARLY's order
+        for v in values:
+            kind = type(v)
+            if not (kind is float or ((kind is list or kind is tuple) and len(v) == n)
+                    or isinstance(v, int | float)):
+                return None
+        yearly.append(values)
+        by_term.setdefault(n, []).append(i)
     try:
-        return [_resolve_term(proposals, where) for where in by_term.values()]
+        return [_resolve_term(proposals, yearly, where) for where in by_term.values()]
     except Exception:  # noqa: BLE001 - e.g. a list of odd values: resolved one by one instead
         return None
 
 
-def _resolve_term(proposals: Sequence[Proposal], where: list[int]) -> _Term:
+def _resolve_term(proposals: Sequence[Proposal], yearly: list[tuple[YearlyValue, ...]],
+                  where: list[int]) -> _Term:
     group = [proposals[i] for i in where]
     k, n = len(group), group[0].term_years
     m: dict[str, np.ndarray] = {}
-    values = [[p.public.baseline_annual_cost, p.public.annual_payment, p.public.retained_costs,
-               p.supplier.annual_operating_cost, p.supplier.other_income] for p in group]
     nominal = [j for j, p in enumerate(group) if p.price_basis == "nominal"]
     if nominal:  # deflated to base-year prices, each by its own inflation (as _resolve)
         deflator = np.array([finance.real_terms_factors(n, group[j].inflation)[1:]
                              for j in nominal])
     for field, name in enumerate(_YEARLY):
-        column = [v[field] for v in values]
+        column = [yearly[i][field] for i in where]
         lists = [j for j, v in enumerate(column) if type(v) in (list, tuple)]
         if len(lists) == k:
             arr = np.array(column, dtype=float)
-        else:
+        else:  # numbers fill their rows (_yearly's float(value)), lists are converted
             arr = np.empty((k, n))
             numbers = [j for j, v in enumerate(column) if type(v) not in (list, tuple)]
             arr[numbers] = np.array([float(column[j]) for j in numbers])[:, None]
