@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -388,3 +389,19 @@ def test_appraise_many_resolves_odd_yearly_values_as_appraise_does() -> None:
         with pytest.raises(type(single.value)) as many:
             core.appraise_many([*fine[:3], proposal(bad), fine[0]])
         assert str(many.value) == str(single.value)
+
+
+def test_appraise_many_raises_what_appraise_raises_from_a_group() -> None:
+    # A rule only the appraisal checks (mitigation in 0..1), met by a proposal in the middle of
+    # a group of one term: the group's figures are not used, and the batch raises the error of
+    # the first proposal that appraise refuses.
+    good = [_PROPOSAL.load(BENCH_PROPOSAL) for _ in range(batch._MIN_GROUP_ROWS + 2)]
+    bad = [dataclasses.replace(good[0], risk=RiskInput(mitigation=m)) for m in (1.5, -0.1)]
+    bad.append(dataclasses.replace(good[0], risk=RiskInput(project_type="castles")))
+    for first, second in ((bad[0], bad[2]), (bad[2], bad[1])):
+        with pytest.raises(core.ProposalError) as single:
+            core.appraise(first)
+        batch_ = [*good[:2], first, *good[2:4], second, *good[4:]]
+        with pytest.raises(core.ProposalError) as many:
+            core.appraise_many(batch_)
+        assert (str(many.value), many.value.pointer) == (str(single.value), single.value.pointer)

@@ -351,10 +351,6 @@ def appraise_many(proposals: Sequence[Proposal]) -> list[Appraisal]:
     terms = _resolve_terms(proposals)
     if terms is None:
         terms = _stacked_terms(proposals)
-    try:
-        assumed = [assumptions(p, p.public.upfront_costs.total) for p in proposals]
-    except ProposalError:
-        assumed = None  # appraised one by one below, which raises what appraise() raises
     count = len(proposals)
     parts: list[tuple[Flows, ContactCosts | None, np.ndarray, np.ndarray, finance.IrrResult,
                       finance.IrrResult, CashFlowTable | None, Precomputed | None]] = (
@@ -370,8 +366,15 @@ def appraise_many(proposals: Sequence[Proposal]) -> list[Appraisal]:
             _fill_cash_flows(t, m["pub"], m["sup"], m.__getitem__)
             tables = [CashFlowTable(table) for table in t]
         pre: list[Precomputed | None] = [None] * k
-        if assumed is not None and k >= _MIN_GROUP_ROWS:
-            pre = _group([proposals[i] for i in where], m, [assumed[i] for i in where])
+        if k >= _MIN_GROUP_ROWS:
+            group = [proposals[i] for i in where]
+            try:
+                assumed = [assumptions(p, f.public_upfront)
+                           for p, f in zip(group, term.flows, strict=True)]
+            except ProposalError:  # left to _appraise, which raises what appraise() raises
+                pass
+            else:
+                pre = _group(group, m, assumed)
         for j, (i, pub, sup) in enumerate(zip(where, m["pub"], m["sup"], strict=True)):
             parts[i] = (term.flows[j], term.contacts[j], pub, sup, irrs[j], irrs[k + j],
                         tables[j], pre[j])
