@@ -520,7 +520,8 @@ def peak_funding_requirement(flows: np.ndarray) -> float:
 # the rows: the same floats as the scalar function of each row. The cumulative flow is np.cumsum
 # along the row, which adds left to right as the scalar loops do; it can differ from theirs only
 # in the sign of a zero (they start from 0.0, cumsum from the first value), which no comparison
-# and no result below can tell.
+# and no result below can tell. Like the scalar loops (Python floats), they never warn: an
+# overflow to infinity or a NaN is an answer here, as there.
 
 
 def payback_many(rows: np.ndarray) -> list[float | None]:
@@ -538,7 +539,8 @@ def payback_many(rows: np.ndarray) -> list[float | None]:
     k, n = rows.shape
     if k == 0 or n == 0:
         return [0.0] * k
-    cum = np.cumsum(rows, axis=1)
+    with np.errstate(all="ignore"):
+        cum = np.cumsum(rows, axis=1)
     negative = cum < 0.0
     went = negative.any(axis=1)
     first_negative = negative.argmax(axis=1)
@@ -549,7 +551,7 @@ def payback_many(rows: np.ndarray) -> list[float | None]:
     t = back.argmax(axis=1)
     at = np.flatnonzero(recovered)
     ta = t[at]
-    with np.errstate(all="ignore"):  # the interpolation of a row that does not recover
+    with np.errstate(all="ignore"):
         value = (ta - 1).astype(float) + -cum[at, ta - 1] / rows[at, ta]
     out: list[float | None] = [None] * k
     for i, v in zip(at.tolist(), value.tolist(), strict=True):
@@ -571,7 +573,8 @@ def peak_funding_requirement_many(rows: np.ndarray) -> list[float]:
     k, n = rows.shape
     if n == 0:
         return [0.0] * k
-    deepest = np.fmin(np.fmin.reduce(np.cumsum(rows, axis=1), axis=1), 0.0)
+    with np.errstate(all="ignore"):
+        deepest = np.fmin(np.fmin.reduce(np.cumsum(rows, axis=1), axis=1), 0.0)
     return (0.0 - deepest).tolist()
 
 
