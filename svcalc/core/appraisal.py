@@ -481,12 +481,15 @@ def appraise_many(proposals: Sequence[Proposal]) -> list[Appraisal]:
     """Appraise many proposals: ``[appraise(p) for p in proposals]``, equal float for float, at
     less cost per proposal.
 
-    Every proposal is resolved first; then both sides' IRRs of the whole batch are worked out
-    together by :func:`finance.irr_many` (Newton's iteration as numpy operations across the
-    proposals, bit-identical to :func:`finance.irr`), the cash-flow tables of each term's
-    proposals are built as one array, and each appraisal is completed as :func:`appraise`
-    completes it. A proposal that :func:`appraise` would refuse raises the same
-    :class:`ProposalError`, and the batch with it: give only proposals that appraise.
+    The proposals of each term are resolved into one array per yearly figure
+    (:mod:`svcalc.core.batch`); both sides' IRRs are worked out together by
+    :func:`finance.irr_many` (Newton's iteration as numpy operations across the proposals,
+    bit-identical to :func:`finance.irr`), the cash-flow tables are built as one array, and the
+    figures of :func:`_appraise` (NPVs, paybacks, peak funding, margins, the risk-adjusted view,
+    the sensitivity levers' checks) are worked out across the term's proposals by the scalar
+    code's own IEEE operations; each appraisal is then completed from them as
+    :func:`appraise` completes it. A proposal that :func:`appraise` would refuse raises the
+    same :class:`ProposalError`, and the batch with it: give only proposals that appraise.
 
     >>> from svcalc.core.model import PublicSide, SupplierSide, UpfrontCosts
     >>> p = Proposal(
