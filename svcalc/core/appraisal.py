@@ -375,7 +375,8 @@ class Precomputed:
     ``risk_figures`` is ``None`` where the risk-adjusted view stretches a profile (it is then
     worked out here); ``checks``: each sensitivity lever's NPV at its closed-form switching
     value; ``opex_pv``: the supplier's operating cost at its discount factors; ``payments_pv``:
-    the payments at the public ones.
+    the payments at the public ones; ``first_saving``: the year-1 public saving as
+    :func:`flags.evaluate` works it out.
     """
 
     assumptions: RiskAssumptions
@@ -387,6 +388,7 @@ class Precomputed:
     checks: tuple[float, float, float]
     payments_pv: float
     method: Method
+    first_saving: float
 
 
 @cache
@@ -453,8 +455,8 @@ def _appraise(proposal: Proposal, f: Flows, stated_contact: ContactCosts | None,
         stated_contact=stated_contact, adjusted_contact=adjusted_contact, payments_pv=payments_pv,
     )
     sens = sensitivity.analyse(lever_list)
-    found = flags.evaluate(proposal, f, public, supplier, assumptions, sens,
-                           payments_pv) + social_flags
+    found = flags.evaluate(proposal, f, public, supplier, assumptions, sens, payments_pv,
+                           None if pre is None else pre.first_saving) + social_flags
     sim = None
     if proposal.simulation is not None:
         from svcalc.core.simulation import simulate

@@ -172,6 +172,9 @@ def _group(proposals: Sequence[Proposal], m: dict[str, np.ndarray],
         checks = list(zip(_dots(saving_net, pdf), _dots(upfront_net, pdf),
                           _dots(sup - x_opex[:, None] * opex_years, sdf), strict=True))
         payments_pv = _dots(payment, dfs)
+        # flags.evaluate's year-1 saving, in its order: ((((B + BC) - PAY) - R) - PC)
+        first_saving = (base[:, 0] + base_contact[:, 0] - payment[:, 0] - retained[:, 0]
+                        - public_contact[:, 0]).tolist()
     methods: dict[tuple[object, ...], Method] = {}  # one (immutable) Method per basis
     method_of = []
     for p in proposals:
@@ -181,7 +184,7 @@ def _group(proposals: Sequence[Proposal], m: dict[str, np.ndarray],
             method = methods[key] = _method(p)
         method_of.append(method)
     return list(map(Precomputed, assumed, risk, public, supplier, partnership, opex_pv.tolist(),
-                    checks, payments_pv, method_of))
+                    checks, payments_pv, method_of, first_saving))
 
 
 def _risk_figures(assumed: Sequence[RiskAssumptions], pub: np.ndarray, sup: np.ndarray,
