@@ -384,6 +384,7 @@ def test_appraise_many_resolves_odd_yearly_values_as_appraise_does() -> None:
     with _every_group_vectorised():
         _same_appraisals(fine)
         _same_appraisals(fine[:3])
+    _same_appraisals(fine)  # a term of too few proposals: one by one (from _resolve, as here)
     for bad in ([[1.0, 2.0]] * 3, [1.0, 2.0], "abc", [1.0, "x", 2.0]):
         with pytest.raises(Exception) as single:  # noqa: PT011 - whatever appraise raises
             core.appraise(proposal(bad))

@@ -17,9 +17,10 @@ scalar code's own sequence of IEEE operations:
   per Python operator: no fused multiply-add);
 * ``np.add.reduce`` along the rows of a C-contiguous matrix runs numpy's pairwise summation on
   each row, as ``ndarray.sum()`` does on one (tested for every term);
-* a dot product is BLAS ``ddot`` (fused multiply-adds in blocks of 16), which no elementwise
-  numpy expression reproduces and a matrix-vector product (``dgemv``) does not match; it is
-  ``np.vecdot``, which calls the same ddot on each pair of rows (:func:`_dots`);
+* a dot product is BLAS ``ddot`` (OpenBLAS's adds fused multiply-adds in blocks, its own
+  order), which no elementwise numpy expression reproduces and a matrix-vector product
+  (``dgemv``) does not match; it is ``np.vecdot``, which calls the same ddot on each pair of
+  rows (:func:`_dots`);
 * ``math.fsum`` stays ``math.fsum``, over each row as a Python list;
 * cumulative flows are ``np.cumsum`` (left to right, like the scalar loops; see finance.py's
   ``*_many`` functions).
@@ -61,9 +62,11 @@ from svcalc.core.risk import RiskFigures, assumptions
 
 __all__ = ["appraise_many"]
 
-#: Fewer proposals of one term than this are appraised one by one (the figures are the same
-#: either way): the group's fixed cost (~40 numpy calls) is repaid from about this many rows.
-_MIN_GROUP_ROWS = 4
+#: Fewer proposals of one term than this are appraised one by one, as appraise() does (the
+#: figures are the same either way): a term's arrays cost ~150 numpy calls, which they repay
+#: from about 6 proposals (bench proposals, us a proposal, one by one / as arrays: 4: 283 /
+#: 314, 5: 284 / 276, 6: 282 / 257, 8: 278 / 227, 16: 287 / 180).
+_MIN_GROUP_ROWS = 6
 
 
 _vecdot = getattr(np, "vecdot", None)  # numpy >= 2.0
@@ -222,14 +225,24 @@ _YEARLY = ("baseline", "payment", "retained", "supplier_opex", "other_income")
 
 class _Term:
     """The proposals of one term: where they are in the batch, their flows stacked (``m``: a
-    :class:`Flows` field, ``"pub"`` or ``"sup"`` -> one row per proposal, read-only), and
-    each one's :class:`Flows` (rows of ``m``) and channel-shift contact costs."""
+    :class:`Flows` field, ``"pub"`` or ``"sup"`` -> one row per proposal, read-only; None for
+    a term of too few proposals to gain from arrays), and each one's :class:`Flows` (rows of
+    ``m``), channel-shift contact costs and net flows (``pubs``, ``sups``)."""
 
-    __slots__ = ("where", "m", "flows", "contacts")
+    __slots__ = ("where", "m", "flows", "contacts", "pubs", "sups")
 
-    def __init__(self, where: list[int], m: dict[str, np.ndarray], flows: list[Flows],
-                 contacts: list[ContactCosts | None]) -> None:
+    def __init__(self, where: list[int], m: dict[str, np.ndarray] | None, flows: list[Flows],
+                 contacts: list[ContactCosts | None], pubs: list[np.ndarray],
+                 sups: list[np.ndarray]) -> None:
         self.where, self.m, self.flows, self.contacts = where, m, flows, contacts
+        self.pubs, self.sups = pubs, sups
+
+
+def _one_by_one(where: list[int], resolved: list[tuple[Flows, ContactCosts | None]]) -> _Term:
+    """A term of proposals resolved one by one (``resolved``: ``_resolve`` of each)."""
+    flows = [r[0] for r in resolved]
+    return _Term(where, None, flows, [r[1] for r in resolved], [public_net(f) for f in flows],
+                 [supplier_net(f) for f in flows])
 
 
 def _nets(m: dict[str, np.ndarray]) -> None:
@@ -268,7 +281,9 @@ def _resolve_terms(proposals: Sequence[Proposal]) -> list[_Term] | None:
         yearly.append(values)
         by_term.setdefault(n, []).append(i)
     try:
-        return [_resolve_term(proposals, yearly, where) for where in by_term.values()]
+        return [_resolve_term(proposals, yearly, where) if len(where) >= _MIN_GROUP_ROWS
+                else _one_by_one(where, [_resolve(proposals[i]) for i in where])
+                for where in by_term.values()]
     except Exception:  # noqa: BLE001 - e.g. a list of odd values: resolved one by one instead
         return None
 
@@ -325,7 +340,7 @@ def _resolve_term(proposals: Sequence[Proposal], yearly: list[tuple[YearlyValue,
               supplier_factors[j], bc, pc, sc)
         for j, (b, pay, ret, opex, other, bc, pc, sc) in enumerate(zip(*rows, strict=True))
     ]
-    return _Term(where, m, flows, contacts)
+    return _Term(where, m, flows, contacts, list(m["pub"]), list(m["sup"]))
 
 
 def _stacked_terms(proposals: Sequence[Proposal]) -> list[_Term]:
@@ -338,14 +353,17 @@ def _stacked_terms(proposals: Sequence[Proposal]) -> list[_Term]:
         by_term.setdefault(p.term_years, []).append(i)
     terms = []
     for where in by_term.values():
+        if len(where) < _MIN_GROUP_ROWS:
+            terms.append(_one_by_one(where, [resolved[i] for i in where]))
+            continue
         flows = [resolved[i][0] for i in where]
         m = {name: np.array([getattr(f, name) for f in flows])
              for name in (*_YEARLY, "baseline_contact", "public_contact", "supplier_contact",
                           "public_upfront", "supplier_investment", "public_factors",
                           "supplier_factors")}
-        m["pub"] = np.array([public_net(f) for f in flows])
-        m["sup"] = np.array([supplier_net(f) for f in flows])
-        terms.append(_Term(where, m, flows, [resolved[i][1] for i in where]))
+        pubs, sups = [public_net(f) for f in flows], [supplier_net(f) for f in flows]
+        m["pub"], m["sup"] = np.array(pubs), np.array(sups)
+        terms.append(_Term(where, m, flows, [resolved[i][1] for i in where], pubs, sups))
     return terms
 
 
@@ -355,30 +373,35 @@ def appraise_many(proposals: Sequence[Proposal]) -> list[Appraisal]:
     if terms is None:
         terms = _stacked_terms(proposals)
     count = len(proposals)
-    parts: list[tuple[Flows, ContactCosts | None, np.ndarray, np.ndarray, finance.IrrResult,
-                      finance.IrrResult, CashFlowTable | None, Precomputed | None]] = (
+    # _appraise's arguments after the proposal (None: worked out there), by batch position
+    parts: list[tuple[Flows, ContactCosts | None, np.ndarray, np.ndarray,
+                      finance.IrrResult | None, finance.IrrResult | None,
+                      CashFlowTable | None, Precomputed | None]] = (
         [None] * count)  # type: ignore[list-item]  # all filled
     for term in terms:
         where, m = term.where, term.m
+        if m is None:  # too few of this term to gain from arrays: _appraise as appraise() does
+            for j, i in enumerate(where):
+                parts[i] = (term.flows[j], term.contacts[j], term.pubs[j], term.sups[j], None,
+                            None, None, None)
+            continue
         k = len(where)
         # Both sides in one call: its fixed cost paid once per term.
         irrs = finance.irr_many(np.concatenate((m["pub"], m["sup"])))
-        tables: list[CashFlowTable | None] = [None] * k
-        if k > 1:  # the cash-flow tables of the term's proposals, built together
-            t = np.zeros((k, len(CashFlowTable.column_names), m["pub"].shape[1]))
-            _fill_cash_flows(t, m["pub"], m["sup"], m.__getitem__)
-            tables = [CashFlowTable(table) for table in t]
+        # the cash-flow tables of the term's proposals, built together
+        t = np.zeros((k, len(CashFlowTable.column_names), m["pub"].shape[1]))
+        _fill_cash_flows(t, m["pub"], m["sup"], m.__getitem__)
+        tables = [CashFlowTable(table) for table in t]
         pre: list[Precomputed | None] = [None] * k
-        if k >= _MIN_GROUP_ROWS:
-            group = [proposals[i] for i in where]
-            try:
-                assumed = [assumptions(p, f.public_upfront)
-                           for p, f in zip(group, term.flows, strict=True)]
-            except ProposalError:  # left to _appraise, which raises what appraise() raises
-                pass
-            else:
-                pre = _group(group, m, assumed)
-        for j, (i, pub, sup) in enumerate(zip(where, m["pub"], m["sup"], strict=True)):
+        group = [proposals[i] for i in where]
+        try:
+            assumed = [assumptions(p, f.public_upfront)
+                       for p, f in zip(group, term.flows, strict=True)]
+        except ProposalError:  # left to _appraise, which raises what appraise() raises
+            pass
+        else:
+            pre = _group(group, m, assumed)
+        for j, (i, pub, sup) in enumerate(zip(where, term.pubs, term.sups, strict=True)):
             parts[i] = (term.flows[j], term.contacts[j], pub, sup, irrs[j], irrs[k + j],
                         tables[j], pre[j])
     return [_appraise(p, *part) for p, part in zip(proposals, parts, strict=True)]
