@@ -80,7 +80,9 @@ def test_a_batch_of_appraisals_dumps_for_orjson_as_its_dicts_encode() -> None:
     table_json writes all at once: tables of two groups dumped in turn, and a lone table of
     another term, come out as their dicts encode."""
     raws = []
-    for term, n in ((5, 3), (12, 4), (3, 1)):
+    from svcalc.core.batch import _MIN_GROUP_ROWS
+
+    for term, n in ((5, _MIN_GROUP_ROWS), (12, _MIN_GROUP_ROWS + 1), (3, 1)):
         for i in range(n):
             raw = copy.deepcopy(examples.PROPOSAL)
             raw["term_years"] = term

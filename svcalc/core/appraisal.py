@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +27,7 @@ from svcalc.core.model import (
     PartnershipCase,
     Proposal,
     PublicCase,
+    RiskAssumptions,
     SupplierCase,
     YearlyValue,
 )
@@ -145,17 +146,38 @@ def _ratio(num: float, den: float) -> float | None:
     return ratio if math.isfinite(ratio) else None
 
 
-def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str],
-                 ra: RiskFigures, irr: finance.IrrResult | None = None) -> PublicCase:
+#: :func:`_public_case`'s figures: npv, payback, discounted payback, first saving year, saving
+#: share of the baseline, BCR, peak funding, final-year saving.
+PublicFigures = tuple[float, float | None, float | None, int | None, float | None, float | None,
+                      float, float]
+
+
+def _public_figures(f: Flows, net: np.ndarray) -> PublicFigures:
+    """The figures of :func:`_public_case` from the flows (``appraise_many`` works them out
+    for many proposals at once: batch.py)."""
     discounted = net * f.public_factors
+    last_baseline = float(f.baseline[-1] + f.baseline_contact[-1])
+    # BCR of the incremental case against BAU: PV of the years that save / PV of those that cost.
+    years = discounted.tolist()
+    benefits = sum([v for v in years if v > 0.0])
+    costs = -sum([v for v in years if v < 0.0])
+    return (math.fsum(years), finance.payback(net), finance.payback(discounted),
+            finance.first_positive_year(net), _ratio(float(net[-1]), last_baseline),
+            _ratio(benefits, costs), finance.peak_funding_requirement(net), float(net[-1]))
+
+
+def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str],
+                 ra: RiskFigures, irr: finance.IrrResult | None = None,
+                 figures: PublicFigures | None = None) -> PublicCase:
     if irr is None:  # appraise_many passes the IRR it worked out for the whole batch
         irr = finance.irr(net)
+    if figures is None:  # ... and these figures
+        figures = _public_figures(f, net)
+    npv, payback, d_payback, first, share, bcr, peak, steady = figures
     if irr.value is None and irr.reason:
         notes["irr"] = irr.reason
-    payback = finance.payback(net)
     if payback is None:
         notes["payback_years"] = "the cumulative saving does not recover the costs within the term"
-    d_payback = finance.payback(discounted)
     if d_payback is None:
         notes["discounted_payback_years"] = (
             "the discounted cumulative saving does not recover the costs within the term"
@@ -165,30 +187,22 @@ def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str],
             "with optimism bias applied, the cumulative saving does not recover the costs within "
             "the term"
         )
-    first = finance.first_positive_year(net)
     if first is None:
         notes["first_saving_year"] = "no contract year costs less than business as usual"
-    last_baseline = float(f.baseline[-1] + f.baseline_contact[-1])
-    share = _ratio(float(net[-1]), last_baseline)
     if share is None:
         notes["saving_share_of_baseline"] = (
             "the final-year business-as-usual cost is zero or negligible")
-    # BCR of the incremental case against BAU: PV of the years that save / PV of those that cost.
-    years = discounted.tolist()
-    benefits = sum([v for v in years if v > 0.0])
-    costs = -sum([v for v in years if v < 0.0])
-    bcr = _ratio(benefits, costs)
     if bcr is None:
         notes["bcr"] = "no year costs the public body more than business as usual"
     return PublicCase(
-        npv=math.fsum(years),
+        npv=npv,
         irr=irr.value,
         payback_years=payback,
         discounted_payback_years=d_payback,
         first_saving_year=first,
-        peak_funding_requirement=finance.peak_funding_requirement(net),
+        peak_funding_requirement=peak,
         upfront_costs=f.public_upfront,
-        annual_saving_steady_state=float(net[-1]),
+        annual_saving_steady_state=steady,
         saving_share_of_baseline=share,
         bcr=bcr,
         vfm_category=vfm_category(bcr),
@@ -198,40 +212,56 @@ def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str],
     )
 
 
-def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str],
-                   ra: RiskFigures, irr: finance.IrrResult | None = None) -> SupplierCase:
+#: :func:`_supplier_case`'s figures: npv, payback, discounted payback, peak funding, whole-life
+#: margin, annual margins, whether an annual margin is missing (None).
+SupplierFigures = tuple[float, float | None, float | None, float, float | None,
+                        list[float | None], bool]
+
+
+def _supplier_figures(f: Flows, net: np.ndarray) -> SupplierFigures:
+    """The figures of :func:`_supplier_case` from the flows (``appraise_many`` works them out
+    for many proposals at once: batch.py)."""
     revenue = f.payment + f.other_income
-    if irr is None:  # appraise_many passes the IRR it worked out for the whole batch
-        irr = finance.irr(net)
-    if irr.value is None and irr.reason:
-        notes["irr"] = irr.reason
-    payback = finance.payback(net)
-    if payback is None:
-        notes["payback_years"] = "the supplier does not recover its investment within the term"
-    d_payback = finance.payback(net * f.supplier_factors)
-    if d_payback is None:
-        notes["discounted_payback_years"] = (
-            "the supplier does not recover its investment at its cost of capital within the term"
-        )
     total_revenue = float(revenue.sum())  # the same reduction as np.sum, without its wrapper
     opex = f.supplier_opex + f.supplier_contact
     whole_life = _ratio(total_revenue - float(opex.sum()) - f.supplier_investment, total_revenue)
-    if whole_life is None:
-        notes["whole_life_margin"] = "the supplier has no revenue over the term"
-    if ra.whole_life_margin is None:
-        notes["whole_life_margin_risk_adjusted"] = "the supplier has no revenue over the term"
     # null in a year with no revenue, or revenue so small that the margin overflows
     # (_ratio inlined: one call per year is most of this line's cost)
     margins = [None if r == 0.0 or not math.isfinite(m := (r - o) / r) else m
                for r, o in zip(revenue.tolist(), opex.tolist(), strict=True)]
-    if None in margins:
+    return (finance.npv(net, f.supplier_factors), finance.payback(net),
+            finance.payback(net * f.supplier_factors), finance.peak_funding_requirement(net),
+            whole_life, margins, None in margins)
+
+
+def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str],
+                   ra: RiskFigures, irr: finance.IrrResult | None = None,
+                   figures: SupplierFigures | None = None) -> SupplierCase:
+    if irr is None:  # appraise_many passes the IRR it worked out for the whole batch
+        irr = finance.irr(net)
+    if figures is None:  # ... and these figures
+        figures = _supplier_figures(f, net)
+    npv, payback, d_payback, peak, whole_life, margins, margin_missing = figures
+    if irr.value is None and irr.reason:
+        notes["irr"] = irr.reason
+    if payback is None:
+        notes["payback_years"] = "the supplier does not recover its investment within the term"
+    if d_payback is None:
+        notes["discounted_payback_years"] = (
+            "the supplier does not recover its investment at its cost of capital within the term"
+        )
+    if whole_life is None:
+        notes["whole_life_margin"] = "the supplier has no revenue over the term"
+    if ra.whole_life_margin is None:
+        notes["whole_life_margin_risk_adjusted"] = "the supplier has no revenue over the term"
+    if margin_missing:
         notes["annual_margins"] = "a year with no (or negligible) revenue has no margin (null)"
     return SupplierCase(
-        npv=finance.npv(net, f.supplier_factors),
+        npv=npv,
         irr=irr.value,
         payback_years=payback,
         discounted_payback_years=d_payback,
-        peak_funding_requirement=finance.peak_funding_requirement(net),
+        peak_funding_requirement=peak,
         whole_life_margin=whole_life,
         annual_margins=margins,
         notes=notes,
@@ -240,21 +270,32 @@ def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str],
     )
 
 
-def _partnership_case(
-    f: Flows, public_npv: float, supplier_flows: np.ndarray, ra: RiskFigures
-) -> PartnershipCase:
-    notes: dict[str, str] = {}
+#: :func:`_partnership_case`'s figures: individual delivery cost, partnership cost, the supplier's
+#: NPV at the public discount rate.
+PartnershipFigures = tuple[float, float, float]
+
+
+def _partnership_figures(f: Flows, supplier_flows: np.ndarray) -> PartnershipFigures:
     dfs = f.public_factors[1:]
     individual = float(np.dot(f.baseline + f.baseline_contact, dfs))
     consumed = f.supplier_investment + f.public_upfront + float(
         np.dot(f.supplier_opex + f.retained + f.public_contact + f.supplier_contact, dfs)
     )
+    return individual, consumed, finance.npv(supplier_flows, f.public_factors)
+
+
+def _partnership_case(
+    f: Flows, public_npv: float, supplier_flows: np.ndarray, ra: RiskFigures,
+    figures: PartnershipFigures | None = None,
+) -> PartnershipCase:
+    notes: dict[str, str] = {}
+    individual, consumed, supplier_at_public_rate = (
+        _partnership_figures(f, supplier_flows) if figures is None else figures)
     support = _ratio(individual, consumed)
     if support is None:
         notes["support_ratio"] = "the partnership consumes no resources"
     if ra.support_ratio is None:
         notes["support_ratio_risk_adjusted"] = "the partnership consumes no resources"
-    supplier_at_public_rate = finance.npv(supplier_flows, f.public_factors)
     share: float | None = None
     if public_npv > 0.0 and supplier_at_public_rate > 0.0:
         share = public_npv / (public_npv + supplier_at_public_rate)
@@ -306,18 +347,6 @@ def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> CashFlowTable:
     return CashFlowTable(t)
 
 
-def _cash_flow_tables(group: Sequence[tuple[Flows, np.ndarray, np.ndarray]]) -> list[CashFlowTable]:
-    """:func:`_cash_flows` of many ``(flows, pub, sup)`` of one term at once, the same floats:
-    each table is a read-only view of one ``(len(group), 19, T+1)`` array, each operation done
-    once for the whole group."""
-    fs = [g[0] for g in group]
-    t = np.zeros((len(group), len(CashFlowTable.column_names), fs[0].term_years + 1))
-    _fill_cash_flows(t, np.array([g[1] for g in group]), np.array([g[2] for g in group]),
-                     lambda name: np.array([getattr(f, name) for f in fs]))
-    t.flags.writeable = False  # each table is read-only: so is the group they are views of
-    return [CashFlowTable(table) for table in t]
-
-
 def appraise(proposal: Proposal) -> Appraisal:
     """Appraise a proposal: the business case for the public body and for the supplier.
 
@@ -338,17 +367,40 @@ def appraise(proposal: Proposal) -> Appraisal:
     return _appraise(proposal, f, stated_contact, public_net(f), supplier_net(f))
 
 
-def _appraise(proposal: Proposal, f: Flows, stated_contact: ContactCosts | None,
-              pub: np.ndarray, sup: np.ndarray, public_irr: finance.IrrResult | None = None,
-              supplier_irr: finance.IrrResult | None = None,
-              cash_flows: CashFlowTable | None = None) -> Appraisal:
-    """:func:`appraise` from the resolved flows and both sides' net flows; an IRR or cash-flow
-    table not given (``None``) is worked out here, one given is used as it is."""
-    # Imported here: these views build on Flows, so they import this module.
+@record
+class Precomputed:
+    """What :func:`appraise_many` works out for many proposals at once and gives
+    :func:`_appraise` for one: each is what ``_appraise`` would otherwise work out itself.
+
+    ``risk_figures`` is ``None`` where the risk-adjusted view stretches a profile (it is then
+    worked out here); ``checks``: each sensitivity lever's NPV at its closed-form switching
+    value; ``opex_pv``: the supplier's operating cost at its discount factors; ``payments_pv``:
+    the payments at the public ones; ``first_saving``: the year-1 public saving as
+    :func:`flags.evaluate` works it out.
+    """
+
+    assumptions: RiskAssumptions
+    risk_figures: RiskFigures | None
+    public: PublicFigures
+    supplier: SupplierFigures
+    partnership: PartnershipFigures
+    opex_pv: float
+    checks: tuple[float, float, float]
+    payments_pv: float
+    method: Method
+    first_saving: float
+
+
+@cache
+def _views() -> tuple[Any, Any, Any, Any]:
+    """The views :func:`_appraise` calls: imported on first use, as they import this module."""
     from svcalc.core import flags, risk, sensitivity, verdict
 
-    assumptions = risk.assumptions(proposal, f.public_upfront)
-    method = Method(
+    return flags, risk, sensitivity, verdict
+
+
+def _method(proposal: Proposal) -> Method:
+    return Method(
         version=__version__,
         reference_version=REFERENCE["version"],
         discounting="flat_rate" if proposal.public.discount_rate is not None else "green_book_stpr",
@@ -357,6 +409,25 @@ def _appraise(proposal: Proposal, f: Flows, stated_contact: ContactCosts | None,
         price_basis=proposal.price_basis,
         currency=proposal.currency,
     )
+
+
+def _appraise(proposal: Proposal, f: Flows, stated_contact: ContactCosts | None,
+              pub: np.ndarray, sup: np.ndarray, public_irr: finance.IrrResult | None = None,
+              supplier_irr: finance.IrrResult | None = None,
+              cash_flows: CashFlowTable | None = None,
+              pre: Precomputed | None = None) -> Appraisal:
+    """:func:`appraise` from the resolved flows and both sides' net flows; an IRR, cash-flow
+    table or the :class:`Precomputed` figures not given (``None``) are worked out here, those
+    given are used as they are."""
+    flags, risk, sensitivity, verdict = _views()
+    if pre is None:
+        assumptions = risk.assumptions(proposal, f.public_upfront)
+        method = _method(proposal)
+        ra = None
+        payments_pv = float(f.payment.dot(f.public_factors[1:]))  # np.dot without its dispatch
+    else:
+        assumptions, method, ra, payments_pv = (pre.assumptions, pre.method, pre.risk_figures,
+                                                pre.payments_pv)
     # The risk-adjusted view slows any channel-shift migration by the works-duration uplift.
     stretch = 1.0 + (assumptions.duration_uplift or 0.0)
     adjusted_contact = None
@@ -364,19 +435,28 @@ def _appraise(proposal: Proposal, f: Flows, stated_contact: ContactCosts | None,
         adjusted_contact = contact_costs(proposal.channel_shift, f.term_years, stretch)
         contact = contact_flows(proposal.channel_shift, f.term_years, stretch, adjusted_contact)
         ra = risk.risk_view(replace(f, **contact), assumptions, pub, sup)
-    else:
+    elif ra is None:
         ra = risk.risk_view(f, assumptions, pub, sup)
-    public = _public_case(f, pub, {}, ra, public_irr)
-    supplier = _supplier_case(f, sup, {}, ra, supplier_irr)
-    partnership = _partnership_case(f, public.npv, sup, ra)
+    if pre is None:
+        public = _public_case(f, pub, {}, ra, public_irr)
+        supplier = _supplier_case(f, sup, {}, ra, supplier_irr)
+        partnership = _partnership_case(f, public.npv, sup, ra)
+        lever_list = sensitivity.levers(f, pub, sup, public.npv, supplier.npv)
+    else:
+        public = _public_case(f, pub, {}, ra, public_irr, pre.public)
+        supplier = _supplier_case(f, sup, {}, ra, supplier_irr, pre.supplier)
+        partnership = _partnership_case(f, public.npv, sup, ra, pre.partnership)
+        lever_list = sensitivity.levers(f, pub, sup, public.npv, supplier.npv, pre.opex_pv,
+                                        pre.checks)
     social, channel_shift, social_flags = social_view(
         proposal, f.public_factors, f.payment, public, supplier, partnership,
         SocialRiskFigures(public_npv=ra.public_npv, supplier_npv=ra.supplier_npv,
                           support_ratio=ra.support_ratio, channel_shift_stretch=stretch),
-        stated_contact=stated_contact, adjusted_contact=adjusted_contact,
+        stated_contact=stated_contact, adjusted_contact=adjusted_contact, payments_pv=payments_pv,
     )
-    sens = sensitivity.analyse(sensitivity.levers(f, pub, sup, public.npv, supplier.npv))
-    found = flags.evaluate(proposal, f, public, supplier, assumptions, sens) + social_flags
+    sens = sensitivity.analyse(lever_list)
+    found = flags.evaluate(proposal, f, public, supplier, assumptions, sens, payments_pv,
+                           None if pre is None else pre.first_saving) + social_flags
     sim = None
     if proposal.simulation is not None:
         from svcalc.core.simulation import simulate
@@ -403,12 +483,15 @@ def appraise_many(proposals: Sequence[Proposal]) -> list[Appraisal]:
     """Appraise many proposals: ``[appraise(p) for p in proposals]``, equal float for float, at
     less cost per proposal.
 
-    Every proposal is resolved first; then both sides' IRRs of the whole batch are worked out
-    together by :func:`finance.irr_many` (Newton's iteration as numpy operations across the
-    proposals, bit-identical to :func:`finance.irr`), the cash-flow tables of each term's
-    proposals are built as one array, and each appraisal is completed as :func:`appraise`
-    completes it. A proposal that :func:`appraise` would refuse raises the same
-    :class:`ProposalError`, and the batch with it: give only proposals that appraise.
+    The proposals of each term are resolved into one array per yearly figure
+    (:mod:`svcalc.core.batch`); both sides' IRRs are worked out together by
+    :func:`finance.irr_many` (Newton's iteration as numpy operations across the proposals,
+    bit-identical to :func:`finance.irr`), the cash-flow tables are built as one array, and the
+    figures of :func:`_appraise` (NPVs, paybacks, peak funding, margins, the risk-adjusted view,
+    the sensitivity levers' checks) are worked out across the term's proposals by the scalar
+    code's own IEEE operations; each appraisal is then completed from them as
+    :func:`appraise` completes it. A proposal that :func:`appraise` would refuse raises the
+    same :class:`ProposalError`, and the batch with it: give only proposals that appraise.
 
     >>> from svcalc.core.model import PublicSide, SupplierSide, UpfrontCosts
     >>> p = Proposal(
@@ -420,23 +503,6 @@ def appraise_many(proposals: Sequence[Proposal]) -> list[Appraisal]:
     >>> appraise_many([p, p]) == [appraise(p), appraise(p)]
     True
     """
-    resolved = []
-    for proposal in proposals:
-        f, stated_contact = _resolve(proposal)
-        resolved.append((proposal, f, stated_contact, public_net(f), supplier_net(f)))
-    n = len(resolved)
-    # Both sides in one call: a proposal's two series have the same length (years 0..T), so
-    # they share irr_many's groups, and its fixed cost is paid once.
-    irrs = finance.irr_many([r[3] for r in resolved] + [r[4] for r in resolved])
-    # The cash-flow tables of each term's proposals, built together.
-    by_term: dict[int, list[int]] = {}
-    for i, r in enumerate(resolved):
-        by_term.setdefault(r[1].term_years, []).append(i)
-    tables: list[CashFlowTable | None] = [None] * n
-    for where in by_term.values():
-        if len(where) > 1:
-            built = _cash_flow_tables([(resolved[i][1], resolved[i][3], resolved[i][4])
-                                       for i in where])
-            for i, table in zip(where, built, strict=True):
-                tables[i] = table
-    return [_appraise(*r, irrs[i], irrs[n + i], tables[i]) for i, r in enumerate(resolved)]
+    from svcalc.core.batch import appraise_many as batch  # it builds on this module
+
+    return batch(proposals)

@@ -28,11 +28,14 @@ __all__ = [
     "discount_factors",
     "flat_discount_factors",
     "first_positive_year",
+    "first_positive_year_many",
     "irr",
     "irr_many",
     "npv",
     "payback",
+    "payback_many",
     "peak_funding_requirement",
+    "peak_funding_requirement_many",
     "real_terms_factors",
     "shared_flat_discount_factors",
     "stpr_discount_factors",
@@ -510,3 +513,80 @@ def peak_funding_requirement(flows: np.ndarray) -> float:
         if cum < deepest:  # min(deepest, cum), without a call per year
             deepest = cum
     return 0.0 - deepest  # never -0.0
+
+
+# --------------------------------------------------------------------------- many series at once
+# The figures above for every row of a 2-D array (one series per row), as numpy operations across
+# the rows: the same floats as the scalar function of each row. The cumulative flow is np.cumsum
+# along the row, which adds left to right as the scalar loops do; it can differ from theirs only
+# in the sign of a zero (they start from 0.0, cumsum from the first value), which no comparison
+# and no result below can tell. Like the scalar loops (Python floats), they never warn: an
+# overflow to infinity or a NaN is an answer here, as there.
+
+
+def payback_many(rows: np.ndarray) -> list[float | None]:
+    """:func:`payback` of each row of a 2-D array, bit for bit.
+
+    The scalar loop returns at the first year t after the cumulative first went negative where
+    it is no longer negative (``not cum < 0``: NaN counts, as there), with the same
+    interpolation ``(t - 1) + -cum[t-1] / flows[t]``; 0.0 when it never goes negative, ``None``
+    when it never comes back.
+
+    >>> payback_many(np.array([[-1000.0, 300, 300, 300, 300], [-1000.0, 100, 100, 100, 100],
+    ...                        [0.0, 50, 50, 50, 50]]))
+    [3.3333333333333335, None, 0.0]
+    """
+    k, n = rows.shape
+    if k == 0 or n == 0:
+        return [0.0] * k
+    with np.errstate(all="ignore"):
+        cum = np.cumsum(rows, axis=1)
+    negative = cum < 0.0
+    went = negative.any(axis=1)
+    first_negative = negative.argmax(axis=1)
+    # the first year after the first negative one that is not negative
+    back = ~negative
+    back &= np.arange(n) > first_negative[:, None]
+    recovered = back.any(axis=1)
+    t = back.argmax(axis=1)
+    at = np.flatnonzero(recovered)
+    ta = t[at]
+    with np.errstate(all="ignore"):
+        value = (ta - 1).astype(float) + -cum[at, ta - 1] / rows[at, ta]
+    out: list[float | None] = [None] * k
+    for i, v in zip(at.tolist(), value.tolist(), strict=True):
+        out[i] = v
+    for i in np.flatnonzero(~went).tolist():
+        out[i] = 0.0
+    return out
+
+
+def peak_funding_requirement_many(rows: np.ndarray) -> list[float]:
+    """:func:`peak_funding_requirement` of each row of a 2-D array, bit for bit.
+
+    The scalar loop keeps the deepest cumulative below 0.0; a NaN cumulative never compares,
+    and every one after it is NaN too, so ``np.fmin`` (which skips NaN) finds the same depth.
+
+    >>> peak_funding_requirement_many(np.array([[-100.0, -50, 80, 200], [10.0, 5, 0, 0]]))
+    [150.0, 0.0]
+    """
+    k, n = rows.shape
+    if n == 0:
+        return [0.0] * k
+    with np.errstate(all="ignore"):
+        deepest = np.fmin(np.fmin.reduce(np.cumsum(rows, axis=1), axis=1), 0.0)
+    return (0.0 - deepest).tolist()
+
+
+def first_positive_year_many(rows: np.ndarray) -> list[int | None]:
+    """:func:`first_positive_year` of each row of a 2-D array.
+
+    >>> first_positive_year_many(np.array([[-5.0, -1, 0, 2], [1.0, -1, 0, 0]]))
+    [3, None]
+    """
+    if rows.shape[1] < 2:
+        return [None] * rows.shape[0]
+    positive = rows[:, 1:] > 0.0
+    found = positive.any(axis=1).tolist()
+    first = (positive.argmax(axis=1) + 1).tolist()
+    return [t if ok else None for t, ok in zip(first, found, strict=True)]

@@ -137,11 +137,16 @@ def evaluate(
     supplier: SupplierCase,
     risk: RiskAssumptions,
     sensitivity: Sensitivity,
+    contract_pv: float | None = None,
+    first_saving: float | None = None,
 ) -> list[Flag]:
     """Every flag of this module that the proposal raises, in catalogue order.
 
     ``public`` and ``supplier`` carry both the stated and the risk-adjusted figures; ``f`` the
-    stated flows (real prices) and ``risk`` the uplifts applied.
+    stated flows (real prices) and ``risk`` the uplifts applied. ``contract_pv``: the payments'
+    present value at the public discount factors, and ``first_saving``: the year-1 public
+    saving (below), when the caller has them (appraise_many works them out for many proposals
+    at once).
     """
     out: list[Flag] = []
     cur = proposal.currency
@@ -187,7 +192,8 @@ def evaluate(
     final_saving = public.annual_saving_steady_state
     if n >= 2 and final_saving > 0.0 and (
             first_saving := f.baseline.item(0) + f.baseline_contact.item(0) - f.payment.item(0)
-            - f.retained.item(0) - f.public_contact.item(0)) >= final_saving:
+            - f.retained.item(0) - f.public_contact.item(0) if first_saving is None
+            else first_saving) >= final_saving:
         out.append(_flag(
             "SAVINGS_TOO_SOON", "#/public/annual_payment",
             f"The full saving of {money(final_saving, cur)} a year arrives in year 1 with no "
@@ -206,7 +212,8 @@ def evaluate(
             "18-34 months of advisers and staff time (NAO 2007), and it is a real cost to the "
             "public body.",
             None, min_share))
-    elif (contract_pv := float(np.dot(f.payment, f.public_factors[1:]))) > 0.0 and \
+    elif (contract_pv := (float(np.dot(f.payment, f.public_factors[1:])) if contract_pv is None
+                          else contract_pv)) > 0.0 and \
             upfront.procurement / contract_pv < min_share:
         given_share = upfront.procurement / contract_pv
         out.append(_flag(
@@ -327,7 +334,9 @@ def evaluate(
     # Without a positive IT cost the share cannot exceed the (positive) materiality threshold,
     # so the total is added up only when there is one.
     it = upfront.it or 0.0
-    if it > 0.0 and (total := upfront.total) > 0.0 and (it_share := it / total) > _IT_MATERIAL:
+    # (public.upfront_costs is their total, upfront.total, worked out once when resolving)
+    if it > 0.0 and (total := public.upfront_costs) > 0.0 and (
+            it_share := it / total) > _IT_MATERIAL:
         out.append(_flag(
             "IT_FAT_TAIL", "#/public/upfront_costs/it",
             f"IT is {it_share:.0%} of the public upfront costs ({money(it, cur)}); one IT "

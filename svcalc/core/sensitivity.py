@@ -51,6 +51,9 @@ class Lever:
     npv: float
     evaluate: Callable[[float], float]
     slope: float | None = None
+    #: ``evaluate(-npv / slope)`` when the caller has it (appraise_many works it out for many
+    #: proposals at once), else None: worked out here when needed.
+    check: float | None = None
 
 
 def find_root(g: Callable[[float], float], lo: float, hi: float,
@@ -101,8 +104,9 @@ def switching_value(lever: Lever) -> SwitchingValue:
                                   "so no change of it switches the decision")
         x = -lever.npv / lever.slope
         # The closed form assumes the NPV is affine in the input; check it where it matters.
-        if (SEARCH_LO <= x <= SEARCH_HI and abs(lever.evaluate(x))
-                > 1e-9 * max(1.0, abs(lever.npv), abs(lever.slope))):
+        if SEARCH_LO <= x <= SEARCH_HI and abs(
+                lever.evaluate(x) if lever.check is None else lever.check
+        ) > 1e-9 * max(1.0, abs(lever.npv), abs(lever.slope)):
             x = find_root(lever.evaluate, SEARCH_LO, SEARCH_HI)
     else:
         x = find_root(lever.evaluate, SEARCH_LO, SEARCH_HI)
@@ -141,19 +145,29 @@ def analyse(all_levers: Sequence[Lever]) -> Sensitivity:
                        tornado=tornado)
 
 
+def _opex_years(f: Flows) -> np.ndarray:
+    """The supplier's operating cost, years 0..T (none in year 0)."""
+    opex = np.empty(f.term_years + 1)
+    opex[0] = 0.0
+    opex[1:] = f.supplier_opex
+    return opex
+
+
 def levers(f: Flows, public: np.ndarray, supplier: np.ndarray,
-           public_npv: float, supplier_npv: float) -> list[Lever]:
+           public_npv: float, supplier_npv: float, opex_pv: float | None = None,
+           checks: tuple[float, float, float] | None = None) -> list[Lever]:
     """The engine's key inputs (stated view): the public saving, the public upfront costs and
     the supplier's operating cost. ``public`` / ``supplier`` are the net flows, years 0..T.
 
     The public NPV is ``-U + sum_t DF_t s_t`` with ``s_t`` the yearly saving and ``U`` the upfront
     costs, and the supplier's is ``-I + sum_t DF'_t (revenue_t - opex_t - contact_t)``; each is
     affine in a scaled input, with slopes ``PV(s)``, ``-U`` and ``-PV'(opex)``.
+
+    ``opex_pv`` (``PV'(opex)``) and ``checks`` (each lever's NPV at its closed-form switching
+    value) are given by ``appraise_many``, which works them out for many proposals at once.
     """
     pdf, sdf = f.public_factors, f.supplier_factors
-    opex = np.empty(f.term_years + 1)  # the operating cost, years 0..T (none in year 0)
-    opex[0] = 0.0
-    opex[1:] = f.supplier_opex
+    opex = None if opex_pv is not None else _opex_years(f)
     upfront = public.item(0)
     # ndarray.dot is np.dot (the same BLAS call) without numpy's dispatch.
 
@@ -168,13 +182,17 @@ def levers(f: Flows, public: np.ndarray, supplier: np.ndarray,
         return float(net.dot(pdf))
 
     def opex_npv(x: float) -> float:
-        return float((supplier - x * opex).dot(sdf))
+        return float((supplier - x * (_opex_years(f) if opex is None else opex)).dot(sdf))
 
+    if opex is not None:
+        opex_pv = float(opex.dot(sdf))
+    c_saving, c_upfront, c_opex = (None, None, None) if checks is None else checks
     return [
         Lever("public_saving", "#/public/annual_payment", "public",
-              "the annual public saving", public_npv, saving_npv, public_npv - upfront),
+              "the annual public saving", public_npv, saving_npv, public_npv - upfront,
+              c_saving),
         Lever("upfront_costs", "#/public/upfront_costs", "public",
-              "the public upfront costs", public_npv, upfront_npv, upfront),
+              "the public upfront costs", public_npv, upfront_npv, upfront, c_upfront),
         Lever("supplier_operating_cost", "#/supplier/annual_operating_cost", "supplier",
-              "the supplier's operating cost", supplier_npv, opex_npv, -float(opex.dot(sdf))),
+              "the supplier's operating cost", supplier_npv, opex_npv, -opex_pv, c_opex),
     ]

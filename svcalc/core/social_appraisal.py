@@ -52,20 +52,22 @@ class RiskFigures:
 def social_view(proposal: Proposal, public_factors: np.ndarray, payments: np.ndarray,
                 public: PublicCase, supplier: SupplierCase, partnership: PartnershipCase,
                 risk: RiskFigures, *, stated_contact: ContactCosts | None = None,
-                adjusted_contact: ContactCosts | None = None,
+                adjusted_contact: ContactCosts | None = None, payments_pv: float | None = None,
                 ) -> tuple[SocialValueCase, ChannelShiftCase | None, list[Flag]]:
     """Social value (always present, with its scores), channel shift (if given) and flags.
 
     ``public_factors`` are the public discount factors for years 0..T and ``payments`` the
     annual payments for years 1..T in real prices. ``stated_contact`` / ``adjusted_contact``:
-    the channel shift's contact costs, as stated and stretched, when already computed.
+    the channel shift's contact costs, as stated and stretched, when already computed;
+    ``payments_pv``: the payments' present value, when already computed.
     """
     cs_case = None
     if proposal.channel_shift is not None:
         cs_case = channel_shift_case(proposal.channel_shift, public_factors,
                                      risk.channel_shift_stretch, stated=stated_contact,
                                      adjusted=adjusted_contact)
-    payments_pv = float(payments.dot(public_factors[1:]))  # np.dot without numpy's dispatch
+    if payments_pv is None:  # appraise_many gives it, worked out for many proposals at once
+        payments_pv = float(payments.dot(public_factors[1:]))  # np.dot without its dispatch
     notes: dict[str, str] = {}
     sv_pv: float | None = None
     sv_pv_ra: float | None = None
