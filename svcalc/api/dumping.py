@@ -159,17 +159,23 @@ def tables_json(tables: np.ndarray, where: tuple[int, ...], ints: tuple[int, ...
     if not x.size:
         return [orjson.Fragment(b"[]" if rows == 0 else b"[" + b",".join([b"{}"] * rows) + b"]")
                 if ok else None for ok in good.tolist()]
-    numbers = orjson.dumps(np.ascontiguousarray(x.transpose(0, 2, 1)).ravel(),
-                           option=orjson.OPT_SERIALIZE_NUMPY)
-    tokens = numbers[1:-1].split(b",")
-    for k in ints:  # token (table i, row r, field k) is at (i * rows + r) * fields + k
-        column = np.where(good[:, None], x[:, k], 0.0).astype(np.int64).ravel()
-        ints_json = orjson.dumps(column, option=orjson.OPT_SERIALIZE_NUMPY)
-        tokens[k::fields] = ints_json[1:-1].split(b",")
+    # Table i's numbers in output order (row by row, field by field), and its integer columns.
+    numbers = np.ascontiguousarray(x.transpose(0, 2, 1)).reshape(n, rows * fields)
+    whole = {k: np.where(good[:, None], x[:, k], 0.0).astype(np.int64) for k in ints}
     template = _template(keys, rows)
-    size = fields * rows
-    return [orjson.Fragment(template % tuple(tokens[i * size:(i + 1) * size])) if ok else None
-            for i, ok in enumerate(good.tolist())]
+    out: list[orjson.Fragment | None] = []
+    # Table by table: the tokens of one table are freed before the next is split, which keeps
+    # them in memory already in use (all of a group's at once took ~2.5x as long a number).
+    for i, ok in enumerate(good.tolist()):
+        if not ok:
+            out.append(None)
+            continue
+        tokens = orjson.dumps(numbers[i], option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")
+        for k, column in whole.items():
+            tokens[k::fields] = orjson.dumps(column[i], option=orjson.OPT_SERIALIZE_NUMPY
+                                             )[1:-1].split(b",")
+        out.append(orjson.Fragment(template % tuple(tokens)))
+    return out
 
 
 class _Compiler(CodeBuilder):
