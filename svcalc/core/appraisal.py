@@ -389,6 +389,8 @@ class Precomputed:
     payments_pv: float
     method: Method
     first_saving: float
+    #: :func:`sensitivity.closed_forms`' figures after the two NPVs (None: levers and analyse)
+    sensitivity: tuple[Any, ...] | None = None
 
 
 @cache
@@ -446,15 +448,16 @@ def _appraise(proposal: Proposal, f: Flows, stated_contact: ContactCosts | None,
         public = _public_case(f, pub, {}, ra, public_irr, pre.public)
         supplier = _supplier_case(f, sup, {}, ra, supplier_irr, pre.supplier)
         partnership = _partnership_case(f, public.npv, sup, ra, pre.partnership)
-        lever_list = sensitivity.levers(f, pub, sup, public.npv, supplier.npv, pre.opex_pv,
-                                        pre.checks)
+        lever_list = None if pre.sensitivity is not None else sensitivity.levers(
+            f, pub, sup, public.npv, supplier.npv, pre.opex_pv, pre.checks)
     social, channel_shift, social_flags = social_view(
         proposal, f.public_factors, f.payment, public, supplier, partnership,
         SocialRiskFigures(public_npv=ra.public_npv, supplier_npv=ra.supplier_npv,
                           support_ratio=ra.support_ratio, channel_shift_stretch=stretch),
         stated_contact=stated_contact, adjusted_contact=adjusted_contact, payments_pv=payments_pv,
     )
-    sens = sensitivity.analyse(lever_list)
+    sens = (sensitivity.analyse(lever_list) if lever_list is not None
+            else sensitivity.closed_forms(public.npv, supplier.npv, *pre.sensitivity))
     found = flags.evaluate(proposal, f, public, supplier, assumptions, sens, payments_pv,
                            None if pre is None else pre.first_saving) + social_flags
     sim = None

@@ -37,7 +37,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from svcalc.core import finance
+from svcalc.core import finance, sensitivity
 from svcalc.core.appraisal import (
     Flows,
     Precomputed,
@@ -172,8 +172,11 @@ def _group(proposals: Sequence[Proposal], m: dict[str, np.ndarray],
         saving_net[:, 0] = start
         upfront_net = pub.copy()
         upfront_net[:, 0] = start * (1.0 + x_upfront)
-        checks = list(zip(_dots(saving_net, pdf), _dots(upfront_net, pdf),
-                          _dots(sup - x_opex[:, None] * opex_years, sdf), strict=True))
+        check_rows = (_dots(saving_net, pdf), _dots(upfront_net, pdf),
+                      _dots(sup - x_opex[:, None] * opex_years, sdf))
+        checks = list(zip(*check_rows, strict=True))
+        sens = _sensitivity((pnpv, pnpv, snpv), (pnpv - start, start, -opex_pv),
+                            (x_saving, x_upfront, x_opex), check_rows)
         payments_pv = _dots(payment, dfs)
         # flags.evaluate's year-1 saving, in its order: ((((B + BC) - PAY) - R) - PC)
         first_saving = (base[:, 0] + base_contact[:, 0] - payment[:, 0] - retained[:, 0]
@@ -187,7 +190,37 @@ def _group(proposals: Sequence[Proposal], m: dict[str, np.ndarray],
             method = methods[key] = _method(p)
         method_of.append(method)
     return list(map(Precomputed, assumed, risk, public, supplier, partnership, opex_pv.tolist(),
-                    checks, payments_pv, method_of, first_saving))
+                    checks, payments_pv, method_of, first_saving, sens))
+
+
+def _sensitivity(npvs: tuple[np.ndarray, ...], slopes: tuple[np.ndarray, ...],
+                 xs: tuple[np.ndarray, ...], checks: tuple[list[float], ...],
+                 ) -> list[tuple[object, ...] | None]:
+    """:func:`sensitivity.closed_forms`' figures of each row (after its two NPVs), or None for
+    a row that a lever sends down another path of ``switching_value`` (a zero slope, a
+    closed-form root that fails its check and is searched for) or that has a figure that is
+    not finite. The same operations as ``switching_value`` and ``_tornado`` on each lever
+    (``-npv / slope`` is ``xs``, worked out by the caller)."""
+    lo, hi = sensitivity.SEARCH_LO, sensitivity.SEARCH_HI
+    npv, slope, x = np.array(npvs).T, np.array(slopes).T, np.array(xs).T  # (k, 3)
+    check = np.array(checks).T
+    m20, m10 = npv + slope * sensitivity._M20, npv + slope * sensitivity._M10
+    p10, p20 = npv + slope * sensitivity._P10, npv + slope * sensitivity._P20
+    swing = np.abs(p20 - m20)
+    in_range = (lo <= x) & (x <= hi)
+    # a check that fails: the root is searched for (switching_value's tolerance, finite here)
+    search = in_range & (np.abs(check) > 1e-9 * np.maximum(np.maximum(1.0, np.abs(npv)),
+                                                           np.abs(slope)))
+    ok = (np.isfinite(npv) & np.isfinite(slope) & np.isfinite(x) & np.isfinite(check)
+          & np.isfinite(swing) & (slope != 0.0) & ~search).all(axis=1)
+    kinds = np.where(in_range, sensitivity.IN_RANGE,
+                     np.where(x < lo, sensitivity.BELOW, sensitivity.OUTSIDE))
+    # widest swing first, equal swings in lever order (analyse's stable sort by -swing)
+    order = np.argsort(-swing, axis=1, kind="stable")
+    points = np.stack((m20, m10, p10, p20, swing), axis=2).tolist()  # (k, 3, 5)
+    return [(xr, kr, pr, orr) if good else None
+            for good, xr, kr, pr, orr in zip(ok.tolist(), x.tolist(), kinds.tolist(), points,
+                                              order.tolist(), strict=True)]
 
 
 def _risk_figures(assumed: Sequence[RiskAssumptions], pub: np.ndarray, sup: np.ndarray,

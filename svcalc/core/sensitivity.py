@@ -23,7 +23,7 @@ from svcalc.core.model import Sensitivity, SwitchingValue, TornadoRow
 from svcalc.core.records import record
 from svcalc.core.reference import REFERENCE
 
-__all__ = ["Lever", "analyse", "find_root", "levers", "switching_value"]
+__all__ = ["LEVERS", "Lever", "analyse", "closed_forms", "find_root", "levers", "switching_value"]
 
 _SETTINGS = REFERENCE["sensitivity"]
 #: The tornado steps, -20%, -10%, +10%, +20% (DESIGN.md 4.7).
@@ -94,6 +94,15 @@ def find_root(g: Callable[[float], float], lo: float, hi: float,
     return x  # pragma: no cover - Illinois converges well within maxiter on a bracket
 
 
+def _reason(noun: str, side: str, below: bool) -> str:
+    """Why a lever has no switching value in the search range (``below``: its root is under
+    -100%, so even removing the input keeps the NPV's sign)."""
+    if below:
+        return (f"no cut in {noun} switches the decision: the {side} NPV keeps its sign even "
+                f"with {noun} removed")
+    return f"no change of {noun} between -100% and +1,000% brings the {side} NPV to zero"
+
+
 def switching_value(lever: Lever) -> SwitchingValue:
     """The relative change of ``lever``'s input that brings its NPV to zero, or ``None`` + why."""
     x: float | None
@@ -112,13 +121,8 @@ def switching_value(lever: Lever) -> SwitchingValue:
         x = find_root(lever.evaluate, SEARCH_LO, SEARCH_HI)
     if x is not None and SEARCH_LO <= x <= SEARCH_HI:
         return SwitchingValue(lever.input, lever.field, lever.side, lever.npv, x, None)
-    if x is not None and x < SEARCH_LO:
-        reason = (f"no cut in {lever.noun} switches the decision: the {lever.side} NPV keeps "
-                  f"its sign even with {lever.noun} removed")
-    else:
-        reason = (f"no change of {lever.noun} between -100% and +1,000% brings the "
-                  f"{lever.side} NPV to zero")
-    return SwitchingValue(lever.input, lever.field, lever.side, lever.npv, None, reason)
+    return SwitchingValue(lever.input, lever.field, lever.side, lever.npv, None,
+                          _reason(lever.noun, lever.side, x is not None and x < SEARCH_LO))
 
 
 def _tornado(lever: Lever) -> TornadoRow:
@@ -151,6 +155,15 @@ def _opex_years(f: Flows) -> np.ndarray:
     opex[0] = 0.0
     opex[1:] = f.supplier_opex
     return opex
+
+
+#: The engine's key inputs, in :func:`levers`' order: input, field, side and noun of each.
+LEVERS: tuple[tuple[str, str, str, str], ...] = (
+    ("public_saving", "#/public/annual_payment", "public", "the annual public saving"),
+    ("upfront_costs", "#/public/upfront_costs", "public", "the public upfront costs"),
+    ("supplier_operating_cost", "#/supplier/annual_operating_cost", "supplier",
+     "the supplier's operating cost"),
+)
 
 
 def levers(f: Flows, public: np.ndarray, supplier: np.ndarray,
@@ -187,12 +200,40 @@ def levers(f: Flows, public: np.ndarray, supplier: np.ndarray,
     if opex is not None:
         opex_pv = float(opex.dot(sdf))
     c_saving, c_upfront, c_opex = (None, None, None) if checks is None else checks
+    saving, upfront_costs, opex_cost = LEVERS
     return [
-        Lever("public_saving", "#/public/annual_payment", "public",
-              "the annual public saving", public_npv, saving_npv, public_npv - upfront,
-              c_saving),
-        Lever("upfront_costs", "#/public/upfront_costs", "public",
-              "the public upfront costs", public_npv, upfront_npv, upfront, c_upfront),
-        Lever("supplier_operating_cost", "#/supplier/annual_operating_cost", "supplier",
-              "the supplier's operating cost", supplier_npv, opex_npv, -opex_pv, c_opex),
+        Lever(*saving, public_npv, saving_npv, public_npv - upfront, c_saving),
+        Lever(*upfront_costs, public_npv, upfront_npv, upfront, c_upfront),
+        Lever(*opex_cost, supplier_npv, opex_npv, -opex_pv, c_opex),
     ]
+
+
+#: The reasons of :func:`switching_value` for each of :data:`LEVERS` (no switching value: its
+#: root below the range, or none in it), worked out once.
+_REASONS: tuple[tuple[str, str], ...] = tuple(
+    (_reason(noun, side, True), _reason(noun, side, False)) for _, _, side, noun in LEVERS)
+
+#: A lever's switching value in :func:`closed_forms`: in the search range, below it, neither.
+IN_RANGE, BELOW, OUTSIDE = 0, 1, 2
+
+
+def closed_forms(public_npv: float, supplier_npv: float, xs: Sequence[float],
+                 kinds: Sequence[int], points: Sequence[tuple[float, float, float, float, float]],
+                 order: Sequence[int]) -> Sensitivity:
+    """``analyse(levers(...))`` from figures worked out elsewhere (``appraise_many``, for many
+    proposals at once), for a proposal each of whose levers has a non-zero slope and a
+    closed-form root that needs no search (its check passes, or it lies outside the range).
+
+    For each of :data:`LEVERS`, in order: ``xs`` its ``-npv / slope``; ``kinds`` where that is
+    (:data:`IN_RANGE`: the switching value; :data:`BELOW` / :data:`OUTSIDE`: none, and why);
+    ``points`` its tornado row's NPVs at -20%, -10%, +10%, +20% and its swing. ``order``: the
+    tornado rows widest swing first (a stable sort), as :func:`analyse` sorts them."""
+    npvs = (public_npv, public_npv, supplier_npv)
+    switching = []
+    rows = []
+    for (name, field, side, _), npv, x, kind, (m20, m10, p10, p20, swing), reasons in zip(
+            LEVERS, npvs, xs, kinds, points, _REASONS, strict=True):
+        switching.append(SwitchingValue(name, field, side, npv, x, None) if kind == IN_RANGE
+                         else SwitchingValue(name, field, side, npv, None, reasons[kind - 1]))
+        rows.append(TornadoRow(name, field, side, m20, m10, npv, p10, p20, swing))
+    return Sensitivity(switching_values=switching, tornado=[rows[i] for i in order])
