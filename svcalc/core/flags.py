@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -54,14 +53,29 @@ def threshold(code: str, name: str) -> float:
 
 
 # An appraisal's flags and verdict name the same few NPVs and costs several times over, so the
-# text is cached (a hit costs less than the formatting it saves).
-@lru_cache(maxsize=256)
+# text is kept, by (value, currency), in a dict that is emptied when it grows past
+# _MONEY_KEPT texts (cheaper than an LRU cache on a miss, which a batch of distinct NPVs makes
+# the common case). The text is a function of the value and the currency alone.
+_MONEY_TEXT: dict[tuple[float, str], str] = {}
+_MONEY_KEPT = 4096
+
+
 def money(value: float, currency: str = "GBP") -> str:
     """Money for a sentence: ``£1.2m``, ``-£350k``, ``€900``.
 
     >>> money(1_234_567.0), money(-350_000.0), money(900.0, "EUR"), money(2.5e9, "CHF")
     ('£1.23m', '-£350k', '€900', 'CHF 2.50bn')
     """
+    key = (value, currency)
+    text = _MONEY_TEXT.get(key)
+    if text is None:
+        if len(_MONEY_TEXT) >= _MONEY_KEPT:
+            _MONEY_TEXT.clear()
+        text = _MONEY_TEXT[key] = _money(value, currency)
+    return text
+
+
+def _money(value: float, currency: str) -> str:
     sign = "-" if value < 0 else ""
     v = abs(value)
     symbol = _SYMBOLS.get(currency, currency + " ")
@@ -321,7 +335,7 @@ def evaluate(
         x = sv.switching_value
         if x is None or sv.npv <= 0.0 or abs(x) >= limit:
             continue
-        noun = _NOUNS.get(sv.input, sv.input.replace("_", " "))
+        noun = _NOUNS.get(sv.input) or sv.input.replace("_", " ")  # the nouns are not empty
         direction = "fall" if x < 0 else "rise"
         out.append(_flag(
             "FRAGILE_CASE", sv.field,
@@ -365,4 +379,6 @@ def evaluate(
 
 def codes(flags: Sequence[Flag]) -> list[str]:
     """The distinct codes of ``flags``, in order."""
-    return list(dict.fromkeys(fl.code for fl in flags))
+    if len(flags) == 1:
+        return [flags[0].code]
+    return list(dict.fromkeys([fl.code for fl in flags]))

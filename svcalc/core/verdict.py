@@ -42,7 +42,11 @@ def _rank(flag: Flag) -> int:
 
 def _ordered(flags: list[Flag]) -> list[Flag]:
     """``flags`` in decisive order (a stable sort: raising order among equals), in place."""
-    if len(flags) > 1:
+    if len(flags) == 2:  # the sort of two, without its key list: swapped only if out of order
+        first, second = flags
+        if _RANK.get(second.code, _UNRANKED) < _RANK.get(first.code, _UNRANKED):
+            flags[0], flags[1] = second, first
+    elif len(flags) > 2:
         flags.sort(key=_rank)
     return flags
 
@@ -63,6 +67,12 @@ def _sentence(message: str) -> str:
     return text
 
 
+#: The four Sustainable answers (frozen records, so every verdict can share them).
+_SUSTAINABLE: dict[tuple[bool, bool], Sustainable] = {
+    (public, supplier): Sustainable(public=public, supplier=supplier)
+    for public in (False, True) for supplier in (False, True)}
+
+
 def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
            method: Method) -> Verdict:
     """Rate a proposal from both sides' cases (stated and risk-adjusted) and all its flags.
@@ -79,8 +89,8 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
             critical.append(fl)
         elif fl.severity == "warning":
             warnings.append(fl)
-    sustainable = Sustainable(public=public.npv_risk_adjusted >= 0.0,
-                              supplier=supplier.npv_risk_adjusted >= 0.0)
+    sustainable = _SUSTAINABLE[public.npv_risk_adjusted >= 0.0,
+                               supplier.npv_risk_adjusted >= 0.0]
 
     if public.npv < 0.0 or supplier.npv < 0.0:
         rating = "not_viable"
