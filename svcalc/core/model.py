@@ -88,7 +88,7 @@ class UpfrontCosts:
     def total(self) -> float:
         """Sum of the given items."""
         items = (self.procurement, self.transition, self.it, self.legal, self.other)
-        return float(sum(v for v in items if v is not None))
+        return float(sum([v for v in items if v is not None]))  # a list: the same sum, faster
 
 
 @record

@@ -56,9 +56,13 @@ def vfm_category(bcr: float | None) -> str | None:
     """
     if bcr is None:
         return None
-    for band in REFERENCE["vfm_categories"]["bands"]:
-        lo, hi = band["min_bcr"], band["max_bcr"]
+    for lo, hi, category in _VFM_BANDS:
         if (lo is None or bcr >= lo) and (hi is None or bcr < hi):
-            category: str = band["category"]
             return category
     raise AssertionError("VfM bands must cover every real BCR")  # pragma: no cover
+
+
+#: The value-for-money bands as (min_bcr, max_bcr, category), in reference order, read once.
+_VFM_BANDS: tuple[tuple[float | None, float | None, str], ...] = tuple(
+    (band["min_bcr"], band["max_bcr"], band["category"])
+    for band in REFERENCE["vfm_categories"]["bands"])

@@ -132,7 +132,22 @@ def benefit_score(*, public_npv: float, public_npv_risk_adjusted: float, supplie
     else:
         components.append(ScoreComponent("workforce", _WORKFORCE_WEIGHT, 0.0, float(jobs_lost),
                                          f"{jobs_lost} jobs are lost"))
-    return _combine(components, missing, _BENEFIT_NOTE, total=_BENEFIT_TOTAL)
+    # The score, coverage and penalty depend only on the components' credits (their weights
+    # are fixed): _combine's figures for each pattern of credits, kept once made.
+    credits = (components[0].credit, components[1].credit, components[2].credit,
+               components[3].credit)
+    figures = _BENEFIT_FIGURES.get(credits)
+    if figures is None:
+        made = _combine(components, missing, _BENEFIT_NOTE, total=_BENEFIT_TOTAL)
+        _BENEFIT_FIGURES[credits] = (made.score, made.coverage, made.penalty)
+        return made
+    score, coverage, penalty = figures
+    return Score(score, coverage, components, missing, penalty, _BENEFIT_NOTE)
+
+
+#: benefit_score's (score, coverage, penalty) by its components' credits (each None or one of
+#: a few constants: at most a few dozen patterns).
+_BENEFIT_FIGURES: dict[tuple[float | None, ...], tuple[float | None, float, float]] = {}
 
 
 _SUPPORT = _SCORES["support"]
@@ -167,7 +182,12 @@ def support_score(*, support_ratio: float | None,
     component = ScoreComponent("support_ratio", 1.0, credit, ratio,
                                "the partnership costs less than delivering alone" if ratio > 1.0
                                else "the partnership does not cost less than delivering alone")
-    return _combine([component], [], note)
+    # _combine of this one component (weight 1.0, a credit present), its sums made the same way
+    weight = sum([1.0])
+    coverage = weight / sum([1.0])
+    raw = 100.0 * sum([1.0 * (credit or 0.0)]) / weight
+    applied = min(0.0, raw)
+    return Score(raw - applied, coverage, [component], [], applied, note)
 
 
 def _flag_component(name: str, weight: float, value: bool | None, yes: str, no: str,
