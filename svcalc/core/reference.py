@@ -6,6 +6,7 @@ Loaded once at import; the data is read-only and shared by every appraisal.
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -56,6 +57,8 @@ def vfm_category(bcr: float | None) -> str | None:
     """
     if bcr is None:
         return None
+    if _VFM_LOWS is not None and bcr == bcr:  # contiguous bands: the one band holding bcr
+        return _VFM_CATEGORIES[bisect_right(_VFM_LOWS, bcr)]
     for lo, hi, category in _VFM_BANDS:
         if (lo is None or bcr >= lo) and (hi is None or bcr < hi):
             return category
@@ -66,3 +69,23 @@ def vfm_category(bcr: float | None) -> str | None:
 _VFM_BANDS: tuple[tuple[float | None, float | None, str], ...] = tuple(
     (band["min_bcr"], band["max_bcr"], band["category"])
     for band in REFERENCE["vfm_categories"]["bands"])
+_VFM_CATEGORIES: tuple[str, ...] = tuple(category for _, _, category in _VFM_BANDS)
+
+
+def _contiguous_lows() -> list[float] | None:
+    """The lower bounds of the bands after the first, when the bands tile the line in order
+    (the first open below, the last open above, each ending where the next begins): then the
+    band holding a BCR is the one bisect finds, as the scan above would. None otherwise."""
+    bands = _VFM_BANDS
+    if not bands or bands[0][0] is not None or bands[-1][1] is not None:
+        return None
+    lows = [lo for lo, _, _ in bands[1:]]
+    for (_, hi, _), lo in zip(bands, lows, strict=False):
+        if hi is None or lo is None or hi != lo:
+            return None
+    if any(not a < b for a, b in zip(lows, lows[1:], strict=False)):
+        return None
+    return lows
+
+
+_VFM_LOWS: list[float] | None = _contiguous_lows()

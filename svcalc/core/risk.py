@@ -134,14 +134,49 @@ def assumptions(proposal: Proposal, public_upfront_total: float | None = None) -
     channel shift the equipment/development row.
     """
     given = proposal.risk or _NO_RISK
-    defaulted = given.project_type is None
+    m = given.mitigation
+    # Everything but the risk-adjusted upfront total depends only on these (the sign of m: a
+    # note prints it): worked out once for each.
+    key = (given.project_type, proposal.partnership_model, m, math.copysign(1.0, m))
+    made = _UPLIFTS.get(key)
+    if made is None:
+        made = _uplifts(given.project_type, proposal.partnership_model, m)
+        if len(_UPLIFTS) >= 1024:
+            _UPLIFTS.clear()
+        _UPLIFTS[key] = made
+    project_type, defaulted, it, other, opex, duration, notes = made
+    upfront = proposal.public.upfront_costs
+    it_cost = upfront.it or 0.0
+    total = upfront.total if public_upfront_total is None else public_upfront_total
+    return RiskAssumptions(
+        project_type=project_type,
+        project_type_defaulted=defaulted,
+        mitigation=m,
+        public_it_uplift=it,
+        public_other_upfront_uplift=other,
+        supplier_investment_uplift=other,
+        supplier_operating_cost_uplift=opex,
+        duration_uplift=duration,
+        public_upfront_costs_risk_adjusted=it_cost * (1.0 + it) + (total - it_cost) * (1.0 + other),
+        notes=dict(notes),  # each appraisal its own dict
+    )
+
+
+#: :func:`_uplifts` by (project type, partnership model, mitigation, its sign).
+_UPLIFTS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
+def _uplifts(given_type: str | None, partnership_model: str, m: float) -> tuple[Any, ...]:
+    """:func:`assumptions`' figures that do not depend on the upfront costs: the project type,
+    whether it was defaulted, the IT, other and operating-cost uplifts, the duration uplift and
+    the notes (raises what assumptions raises)."""
+    defaulted = given_type is None
     project_type = (
-        _DEFAULT_PROJECT_TYPE.get(proposal.partnership_model, "outsourcing")
+        _DEFAULT_PROJECT_TYPE.get(partnership_model, "outsourcing")
         if defaulted
-        else given.project_type
+        else given_type
     )
     # uplift() four times over, with its checks made once: the same products.
-    m = given.mitigation
     keep = _kept(m)
     row = _row(project_type)
     other = row["cost_upper"] * keep
@@ -161,21 +196,7 @@ def assumptions(proposal: Proposal, public_upfront_total: float | None = None) -
             f"mitigation {m:.0%} takes the {project_type} cost uplift to {other:.1%}, below the "
             f"{lower:.0%} lower bound that the guidance expects full risk management to reach"
         )
-    upfront = proposal.public.upfront_costs
-    it_cost = upfront.it or 0.0
-    total = upfront.total if public_upfront_total is None else public_upfront_total
-    return RiskAssumptions(
-        project_type=project_type,
-        project_type_defaulted=defaulted,
-        mitigation=m,
-        public_it_uplift=it,
-        public_other_upfront_uplift=other,
-        supplier_investment_uplift=other,
-        supplier_operating_cost_uplift=opex,
-        duration_uplift=duration,
-        public_upfront_costs_risk_adjusted=it_cost * (1.0 + it) + (total - it_cost) * (1.0 + other),
-        notes=notes,
-    )
+    return project_type, defaulted, it, other, opex, duration, tuple(notes.items())
 
 
 def stretch(series: np.ndarray, factor: float) -> np.ndarray:
