@@ -80,14 +80,12 @@ def _money(value: float, currency: str) -> str:
     v = abs(value)
     symbol = _SYMBOLS.get(currency, currency + " ")
     if v >= 1e9:
-        text = f"{v / 1e9:,.2f}bn"
-    elif v >= 1e6:
-        text = f"{v / 1e6:,.2f}m"
-    elif v >= 1e3:
-        text = f"{v / 1e3:,.0f}k"
-    else:
-        text = f"{v:,.0f}"
-    return f"{sign}{symbol}{text}"
+        return f"{sign}{symbol}{v / 1e9:,.2f}bn"
+    if v >= 1e6:
+        return f"{sign}{symbol}{v / 1e6:,.2f}m"
+    if v >= 1e3:
+        return f"{sign}{symbol}{v / 1e3:,.0f}k"
+    return f"{sign}{symbol}{v:,.0f}"
 
 
 def _finite(value: float) -> float | None:

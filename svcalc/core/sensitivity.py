@@ -228,12 +228,20 @@ def closed_forms(public_npv: float, supplier_npv: float, xs: Sequence[float],
     (:data:`IN_RANGE`: the switching value; :data:`BELOW` / :data:`OUTSIDE`: none, and why);
     ``points`` its tornado row's NPVs at -20%, -10%, +10%, +20% and its swing. ``order``: the
     tornado rows widest swing first (a stable sort), as :func:`analyse` sorts them."""
-    npvs = (public_npv, public_npv, supplier_npv)
-    switching = []
-    rows = []
-    for (name, field, side, _), npv, x, kind, (m20, m10, p10, p20, swing), reasons in zip(
-            LEVERS, npvs, xs, kinds, points, _REASONS, strict=True):
-        switching.append(SwitchingValue(name, field, side, npv, x, None) if kind == IN_RANGE
-                         else SwitchingValue(name, field, side, npv, None, reasons[kind - 1]))
-        rows.append(TornadoRow(name, field, side, m20, m10, npv, p10, p20, swing))
+    # the three levers written out (LEVERS' order): no loop machinery for three records each
+    (n0, f0, s0, _), (n1, f1, s1, _), (n2, f2, s2, _) = LEVERS
+    x0, x1, x2 = xs
+    k0, k1, k2 = kinds
+    (a0, b0, c0, d0, w0), (a1, b1, c1, d1, w1), (a2, b2, c2, d2, w2) = points
+    switching = [
+        SwitchingValue(n0, f0, s0, public_npv, x0, None) if k0 == IN_RANGE
+        else SwitchingValue(n0, f0, s0, public_npv, None, _REASONS[0][k0 - 1]),
+        SwitchingValue(n1, f1, s1, public_npv, x1, None) if k1 == IN_RANGE
+        else SwitchingValue(n1, f1, s1, public_npv, None, _REASONS[1][k1 - 1]),
+        SwitchingValue(n2, f2, s2, supplier_npv, x2, None) if k2 == IN_RANGE
+        else SwitchingValue(n2, f2, s2, supplier_npv, None, _REASONS[2][k2 - 1]),
+    ]
+    rows = (TornadoRow(n0, f0, s0, a0, b0, public_npv, c0, d0, w0),
+            TornadoRow(n1, f1, s1, a1, b1, public_npv, c1, d1, w1),
+            TornadoRow(n2, f2, s2, a2, b2, supplier_npv, c2, d2, w2))
     return Sensitivity(switching_values=switching, tornado=[rows[i] for i in order])
