@@ -148,17 +148,18 @@ def assumptions(proposal: Proposal, public_upfront_total: float | None = None) -
     upfront = proposal.public.upfront_costs
     it_cost = upfront.it or 0.0
     total = upfront.total if public_upfront_total is None else public_upfront_total
-    return RiskAssumptions(
-        project_type=project_type,
-        project_type_defaulted=defaulted,
-        mitigation=m,
-        public_it_uplift=it,
-        public_other_upfront_uplift=other,
-        supplier_investment_uplift=other,
-        supplier_operating_cost_uplift=opex,
-        duration_uplift=duration,
-        public_upfront_costs_risk_adjusted=it_cost * (1.0 + it) + (total - it_cost) * (1.0 + other),
-        notes=dict(notes),  # each appraisal its own dict
+    return RiskAssumptions(  # positional, in field order (a keyword costs ~0.1 us)
+        project_type,  # project_type
+        defaulted,  # project_type_defaulted
+        m,  # mitigation
+        it,  # public_it_uplift
+        other,  # public_other_upfront_uplift
+        other,  # supplier_investment_uplift
+        opex,  # supplier_operating_cost_uplift
+        duration,  # duration_uplift
+        # public_upfront_costs_risk_adjusted
+        it_cost * (1.0 + it) + (total - it_cost) * (1.0 + other),
+        dict(notes),  # notes: each appraisal its own dict
     )
 
 

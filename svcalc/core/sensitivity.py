@@ -244,4 +244,4 @@ def closed_forms(public_npv: float, supplier_npv: float, xs: Sequence[float],
     rows = (TornadoRow(n0, f0, s0, a0, b0, public_npv, c0, d0, w0),
             TornadoRow(n1, f1, s1, a1, b1, public_npv, c1, d1, w1),
             TornadoRow(n2, f2, s2, a2, b2, supplier_npv, c2, d2, w2))
-    return Sensitivity(switching_values=switching, tornado=[rows[i] for i in order])
+    return Sensitivity(switching, [rows[i] for i in order])  # switching values, tornado

@@ -91,12 +91,12 @@ def social_view(proposal: Proposal, public_factors: np.ndarray, payments: np.nda
         acceptability_score(
             acc, digital_share_target=None if cs_case is None else cs_case.digital_share_target),
     )
-    case = SocialValueCase(
-        present_value=sv_pv or 0.0,
-        present_value_risk_adjusted=sv_pv_ra or 0.0,
-        share_of_contract_value=share,
-        outcomes=outcomes,
-        scores=scores,
-        notes=notes,
+    case = SocialValueCase(  # positional, in field order (a keyword costs ~0.1 us)
+        sv_pv or 0.0,  # present_value
+        sv_pv_ra or 0.0,  # present_value_risk_adjusted
+        share,  # share_of_contract_value
+        outcomes,  # outcomes
+        scores,  # scores
+        notes,  # notes
     )
     return case, cs_case, social_flags(proposal, share)
