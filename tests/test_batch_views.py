@@ -290,5 +290,11 @@ def test_two_flags_are_ordered_as_the_sort_orders_them() -> None:
         assert verdict._ordered(list(pair)) == expected
         assert [f.message for f in verdict._ordered(list(pair))] == [
             f.message for f in expected]
+        in_place = list(pair)
+        assert verdict._reasons(in_place) == flags.codes(expected)  # codes(_ordered(pair))
+        assert [f.message for f in in_place] == [f.message for f in expected]
+    for triple in itertools.product(codes[:4], repeat=3):
+        three = [Flag(c, "warning", "#", str(i), None, None, "s") for i, c in enumerate(triple)]
+        assert verdict._reasons(list(three)) == flags.codes(sorted(three, key=verdict._rank))
     one = [Flag("IT_FAT_TAIL", "info", "#", "m", None, None, "s")]
     assert flags.codes(one) == ["IT_FAT_TAIL"] and flags.codes([]) == []

@@ -51,6 +51,19 @@ def _ordered(flags: list[Flag]) -> list[Flag]:
     return flags
 
 
+def _reasons(flags: list[Flag]) -> list[str]:
+    """``codes(_ordered(flags))``: ``flags`` put in decisive order in place, and their distinct
+    codes in that order (two flags, the common case, without the general machinery)."""
+    if len(flags) == 2:
+        first, second = flags
+        a, b = first.code, second.code
+        if _RANK.get(b, _UNRANKED) < _RANK.get(a, _UNRANKED):
+            flags[0], flags[1] = second, first
+            a, b = b, a
+        return [a] if a == b else [a, b]
+    return codes(_ordered(flags))
+
+
 def _sentence(message: str) -> str:
     """A flag message made into a clause: first letter lowered (unless an acronym), no stop."""
     text = message.rstrip(".")
@@ -94,10 +107,10 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
             failing.append(f"the supplier loses money at its {coc_text} cost of capital "
                            f"(NPV {money(supplier.npv, cur)})")
         headline = f"Not viable on its own figures: {' and '.join(failing)}."
-        reasons = codes(_ordered(critical))
+        reasons = _reasons(critical)
     elif critical or not (sustainable.public and sustainable.supplier):
         rating = "over_bullish"
-        reasons = codes(_ordered(critical))
+        reasons = _reasons(critical)
         if critical:
             lead = _sentence(critical[0].message)
             more = len(reasons) - 1
@@ -111,7 +124,7 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
                         "negative once Green Book optimism bias is applied.")
     elif warnings:
         rating = "viable_with_cautions"
-        reasons = codes(_ordered(warnings))
+        reasons = _reasons(warnings)
         more = len(reasons) - 1
         extra = f" (and {more} more warning{'s' if more > 1 else ''})" if more else ""
         headline = (f"Viable with cautions: both sides stay positive after Green Book optimism "
