@@ -86,18 +86,22 @@ def _table_plan(table_type: type, attrs: tuple[str, ...],
     return where, [[where[k] for k in members] for members in groups]
 
 
-#: A table's JSON with every number left as a ``%b`` slot, per (keys, rows): see table_json.
-_TEMPLATES: dict[tuple[tuple[str, ...], int], bytes] = {}
+#: A table's JSON with every number left as a ``%b`` slot, per (keys, rows, the fields that
+#: are written in as the row's index): see table_json.
+_TEMPLATES: dict[tuple[tuple[str, ...], int, tuple[int, ...]], bytes] = {}
 
 #: Integers beyond this would not come out of ``astype(np.int64)`` as ``int(v)`` does.
 _INT_LIMIT = 2.0**62
 
 
-def _template(keys: tuple[str, ...], rows: int) -> bytes:
-    template = _TEMPLATES.get((keys, rows))
+def _template(keys: tuple[str, ...], rows: int, indexed: tuple[int, ...] = ()) -> bytes:
+    template = _TEMPLATES.get((keys, rows, indexed))
     if template is None:
-        row = b"{" + b",".join(orjson.dumps(k).replace(b"%", b"%%") + b":%b" for k in keys) + b"}"
-        template = _TEMPLATES[keys, rows] = b"[" + b",".join([row] * rows) + b"]"
+        names = [orjson.dumps(k).replace(b"%", b"%%") + b":" for k in keys]
+        template = _TEMPLATES[keys, rows, indexed] = b"[" + b",".join(
+            b"{" + b",".join(name + (str(r).encode() if k in indexed else b"%b")
+                             for k, name in enumerate(names)) + b"}"
+            for r in range(rows)) + b"]"
     return template
 
 
@@ -159,10 +163,16 @@ def tables_json(tables: np.ndarray, where: tuple[int, ...], ints: tuple[int, ...
     if not x.size:
         return [orjson.Fragment(b"[]" if rows == 0 else b"[" + b",".join([b"{}"] * rows) + b"]")
                 if ok else None for ok in good.tolist()]
-    # Table i's numbers in output order (row by row, field by field), and its integer columns.
-    numbers = np.ascontiguousarray(x.transpose(0, 2, 1)).reshape(n, rows * fields)
-    whole = {k: np.where(good[:, None], x[:, k], 0.0).astype(np.int64) for k in ints}
-    template = _template(keys, rows)
+    # An integer column holding 0, 1, 2, ... in every table (the year) is written into the
+    # template; the other columns' numbers, table i's in output order (row by row, field by
+    # field), are written by orjson, and its other integer columns' too.
+    indexed = tuple(k for k in ints if (x[:, k] == np.arange(rows)).all())
+    kept = [k for k in range(fields) if k not in indexed]
+    numbers = np.ascontiguousarray(x[:, kept].transpose(0, 2, 1)).reshape(n, rows * len(kept))
+    whole = {kept.index(k): np.where(good[:, None], x[:, k], 0.0).astype(np.int64)
+             for k in ints if k not in indexed}
+    template = _template(keys, rows, indexed)
+    fields = len(kept)
     out: list[orjson.Fragment | None] = []
     # Table by table: the tokens of one table are freed before the next is split, which keeps
     # them in memory already in use (all of a group's at once took ~2.5x as long a number).
@@ -170,7 +180,8 @@ def tables_json(tables: np.ndarray, where: tuple[int, ...], ints: tuple[int, ...
         if not ok:
             out.append(None)
             continue
-        tokens = orjson.dumps(numbers[i], option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")
+        tokens = (orjson.dumps(numbers[i], option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")
+                  if fields else [])
         for k, column in whole.items():
             tokens[k::fields] = orjson.dumps(column[i], option=orjson.OPT_SERIALIZE_NUMPY
                                              )[1:-1].split(b",")
