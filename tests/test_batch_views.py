@@ -32,6 +32,7 @@ from svcalc.core.model import (
     UpfrontCosts,
 )
 from svcalc.core.risk import assumptions
+from tests.test_verdict import changed
 
 _PROPOSAL = ProposalSchema()
 
@@ -93,13 +94,8 @@ def _bench(i: int, **changes: Any) -> dict[str, Any]:
     p = copy.deepcopy(BENCH_PROPOSAL)
     p["name"] = f"bid {i}"
     p["supplier"]["upfront_investment"] += 10_000 * i
-    for path, value in changes.items():
-        node = p
-        *parents, leaf = path.split("__")
-        for key in parents:
-            node = node[key]
-        node[leaf] = value
-    return p
+    out: dict[str, Any] = changed(p, **changes)
+    return out
 
 
 def test_closed_forms_take_every_kind_and_leave_a_zero_slope_to_analyse() -> None:

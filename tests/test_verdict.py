@@ -70,8 +70,9 @@ def post(client, proposal):
     return response.json
 
 
-def variant(**changes):
-    p = copy.deepcopy(MODEST)
+def changed(proposal, **changes):
+    """A deep copy of ``proposal`` with ``block__field=value`` changes applied."""
+    p = copy.deepcopy(proposal)
     for path, value in changes.items():
         *blocks, name = path.split("__")
         target = p
@@ -79,6 +80,10 @@ def variant(**changes):
             target = target[b]
         target[name] = value
     return p
+
+
+def variant(**changes):
+    return changed(MODEST, **changes)
 
 
 def test_modest_well_evidenced_deal_is_robust(client):
