@@ -166,16 +166,23 @@ def _public_figures(f: Flows, net: np.ndarray) -> PublicFigures:
             _ratio(benefits, costs), finance.peak_funding_requirement(net), float(net[-1]))
 
 
+def _irr_noted(net: np.ndarray, notes: dict[str, str],
+               irr: finance.IrrResult | None) -> finance.IrrResult:
+    """One side's IRR (``irr``, when appraise_many worked it out for the whole batch, else
+    solved here), its reason noted when it has no value."""
+    if irr is None:
+        irr = finance.irr(net)
+    if irr.value is None and irr.reason:
+        notes["irr"] = irr.reason
+    return irr
+
+
 def _public_case(f: Flows, net: np.ndarray, notes: dict[str, str],
                  ra: RiskFigures, irr: finance.IrrResult | None = None,
                  figures: PublicFigures | None = None) -> PublicCase:
-    if irr is None:  # appraise_many passes the IRR it worked out for the whole batch
-        irr = finance.irr(net)
-    if figures is None:  # ... and these figures
-        figures = _public_figures(f, net)
-    npv, payback, d_payback, first, share, bcr, peak, steady = figures
-    if irr.value is None and irr.reason:
-        notes["irr"] = irr.reason
+    irr = _irr_noted(net, notes, irr)
+    npv, payback, d_payback, first, share, bcr, peak, steady = (
+        _public_figures(f, net) if figures is None else figures)
     if payback is None:
         notes["payback_years"] = "the cumulative saving does not recover the costs within the term"
     if d_payback is None:
@@ -237,13 +244,9 @@ def _supplier_figures(f: Flows, net: np.ndarray) -> SupplierFigures:
 def _supplier_case(f: Flows, net: np.ndarray, notes: dict[str, str],
                    ra: RiskFigures, irr: finance.IrrResult | None = None,
                    figures: SupplierFigures | None = None) -> SupplierCase:
-    if irr is None:  # appraise_many passes the IRR it worked out for the whole batch
-        irr = finance.irr(net)
-    if figures is None:  # ... and these figures
-        figures = _supplier_figures(f, net)
-    npv, payback, d_payback, peak, whole_life, margins, margin_missing = figures
-    if irr.value is None and irr.reason:
-        notes["irr"] = irr.reason
+    irr = _irr_noted(net, notes, irr)
+    npv, payback, d_payback, peak, whole_life, margins, margin_missing = (
+        _supplier_figures(f, net) if figures is None else figures)
     if payback is None:
         notes["payback_years"] = "the supplier does not recover its investment within the term"
     if d_payback is None:
