@@ -94,6 +94,18 @@ def _ratios(num: np.ndarray, den: np.ndarray) -> list[float | None]:
     return [r if o else None for r, o in zip(ratio.tolist(), ok.tolist(), strict=True)]
 
 
+def _consumed(opex: np.ndarray, retained: np.ndarray, public_contact: np.ndarray,
+              supplier_contact: np.ndarray, investment: np.ndarray, upfront: np.ndarray,
+              dfs: np.ndarray) -> np.ndarray:
+    """Each row's partnership cost, in the scalar code's order: ``investment + upfront +
+    dot(((opex + retained) + public_contact) + supplier_contact, dfs)`` (the stated case's
+    and, with the uplifted figures, the risk-adjusted view's)."""
+    used = opex + retained
+    used += public_contact
+    used += supplier_contact
+    return investment + upfront + np.array(_dots(used, dfs))
+
+
 def _group(proposals: Sequence[Proposal], m: dict[str, np.ndarray],
            assumed: Sequence[RiskAssumptions]) -> list[Precomputed]:
     """The :class:`Precomputed` figures of proposals of one term, from their stacked flows
@@ -140,10 +152,8 @@ def _group(proposals: Sequence[Proposal], m: dict[str, np.ndarray],
             strict=True))
         # --- the partnership case (appraisal._partnership_figures)
         individual = _dots(base + base_contact, dfs)
-        used = opex + retained
-        used += public_contact
-        used += supplier_contact
-        consumed = (investment + upfront + np.array(_dots(used, dfs))).tolist()
+        consumed = _consumed(opex, retained, public_contact, supplier_contact, investment,
+                             upfront, dfs).tolist()
         partnership = list(zip(individual, consumed, _dots(sup, pdf), strict=True))
         # --- the risk-adjusted view where nothing is stretched (risk.risk_view's patched flows)
         flat = [i for i, a in enumerate(assumed) if not a.duration_uplift]
@@ -241,10 +251,8 @@ def _risk_figures(assumed: Sequence[RiskAssumptions], pub: np.ndarray, sup: np.n
     sup_ra[:, 1:] -= opex * u[:, None]
     revenue = np.add.reduce(payment, axis=1) + np.add.reduce(other, axis=1)
     cost = np.add.reduce(opex_ra, axis=1) + np.add.reduce(supplier_contact, axis=1) + invested
-    used = opex_ra + retained
-    used += public_contact
-    used += supplier_contact
-    consumed = invested + upfront + np.array(_dots(used, pdf[:, 1:]))
+    consumed = _consumed(opex_ra, retained, public_contact, supplier_contact, invested, upfront,
+                         pdf[:, 1:])
     # RiskFigures' fields, in order: public NPV and payback, supplier NPV, whole-life margin,
     # support ratio.
     return list(map(RiskFigures, _dots(pub_ra, pdf), finance.payback_many(pub_ra),
