@@ -94,7 +94,7 @@ _TEMPLATES: dict[tuple[tuple[str, ...], int, tuple[int, ...]], bytes] = {}
 _INT_LIMIT = 2.0**62
 
 
-def _template(keys: tuple[str, ...], rows: int, indexed: tuple[int, ...] = ()) -> bytes:
+def _template(keys: tuple[str, ...], rows: int, indexed: tuple[int, ...]) -> bytes:
     template = _TEMPLATES.get((keys, rows, indexed))
     if template is None:
         names = [orjson.dumps(k).replace(b"%", b"%%") + b":" for k in keys]
