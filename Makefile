@@ -22,7 +22,7 @@ test: install system-deps
 	$(BIN)/python -m pytest
 
 openapi: install
-	$(BIN)/python -m svcalc.api.spec > openapi.yaml
+	$(BIN)/flask --app svcalc.app:create_app openapi > openapi.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
@@ -57,18 +57,20 @@ addin/node_modules/.installed: addin/package.json addin/package-lock.json
 bench-tools:
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-# Full benchmark (about 1 minute): HTTP floors vs appraisal, then finance kernels vs numpy-financial.
+# Full benchmark (a few minutes; figures are ratios within one run, printed with met/MISSED):
+# one appraisal over HTTP against the code before the simplification (a git worktree of
+# bench.service.BASELINE), the portal floors (a 1,000-proposal batch vs single calls, Monte Carlo
+# vs its draws), finance kernels vs numpy-financial, and the costliest valid proposals.
 bench: install bench-tools
 	$(BIN)/python -m bench.service
+	$(BIN)/python bench/portal.py
 	$(BIN)/python -m bench.kernels
 	$(BIN)/python -m bench.worst_case
 
 # 60 s of mixed valid/invalid load at concurrency 16 on 127.0.0.1, one worker killed mid-run.
 soak: install
 	$(BIN)/python -m bench.soak --duration 60 --concurrency 16
-# Portal benchmarks (issue 7): batch vs single calls, Monte Carlo vs its RNG cost and an npf loop.
-# Results are ratios measured in one run; bench/PORTAL_RESULTS.md records them.
+# Portal benchmarks alone (issue 7): batch vs single calls, Monte Carlo vs its random draws.
 .PHONY: bench-portal
-bench-portal: install
+bench-portal: install bench-tools
 	$(BIN)/python bench/portal.py
-	$(BIN)/python bench/batch_engine.py

@@ -62,25 +62,38 @@ def rss_kib(pid: int) -> int | None:
 
 
 class Server:
-    """``with Server(workers=2) as s:`` gunicorn with svcalc's config on a free loopback port."""
+    """``with Server(workers=2) as s:`` gunicorn with svcalc's config on a free loopback port.
+
+    ``root`` is the checkout to serve (default: this one), e.g. a ``git worktree`` of an older
+    commit: gunicorn runs with ``--chdir root`` and ``PYTHONPATH=root``, so that checkout's own
+    ``svcalc``, ``wsgi.py`` and ``gunicorn.conf.py`` are used, whatever the venv has installed.
+    """
 
     def __init__(self, workers: int = 2, env: dict[str, str] | None = None,
-                 extra_args: tuple[str, ...] = ()) -> None:
+                 extra_args: tuple[str, ...] = (), root: Path = ROOT) -> None:
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.workers = workers
-        self.env = {**os.environ, "SVCALC_BENCH_ENDPOINTS": "true", **(env or {})}
+        self.root = Path(root).resolve()
+        self.env = {**os.environ, **(env or {}), "PYTHONPATH": str(self.root)}
         self.args = extra_args
         self.log = tempfile.NamedTemporaryFile(prefix="svcalc-gunicorn-", suffix=".log")
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
+        # The interpreter gunicorn runs must import svcalc from root, not from the editable
+        # install of another checkout.
+        found = subprocess.run([sys.executable, "-c", "import svcalc; print(svcalc.__file__)"],
+                               env=self.env, cwd=self.root, capture_output=True, text=True,
+                               check=True).stdout.strip()
+        if not Path(found).resolve().is_relative_to(self.root):
+            raise RuntimeError(f"svcalc would be imported from {found}, not from {self.root}")
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self.proc = subprocess.Popen(
-            [gunicorn, "--config", str(ROOT / "gunicorn.conf.py"), "--chdir", str(ROOT),
+            [gunicorn, "--config", str(self.root / "gunicorn.conf.py"), "--chdir", str(self.root),
              "--bind", f"{HOST}:{self.port}", "--workers", str(self.workers), *self.args,
              "wsgi:app"],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.root)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

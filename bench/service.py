@@ -1,19 +1,23 @@
-"""HTTP benchmark: the full appraisal against its floors, interleaved in one run (DESIGN.md 11).
+"""HTTP benchmark: one appraisal on this tree against the code before the simplification.
 
-    python -m bench.service [--rounds 3] [--duration 5] [--connections 8]
+    python -m bench.service [--baseline REF] [--rounds 4] [--duration 5] [--connections 8]
 
-Starts svcalc under gunicorn (2 sync workers, 127.0.0.1, bench endpoints on), checks that each
-endpoint answers correctly, then runs wrk against (a) ``GET /bench/hello``, (b) ``POST
-/bench/echo`` (same parser, schema and response serialisation as the appraisal, no compute) and
-(c) ``POST /v1/appraisals`` in rotating order for ``--rounds`` rounds, and prints throughput,
-p50/p99 latency and the ratios (c)/(b) and (c)/(a). Every wrk run must finish with no socket
-errors and no non-2xx answer, or the script exits non-zero. ``--short`` is the CI mode: one
-short round, correctness only.
+Floor (b): a single appraisal's worker CPU per request and its p99 latency are at most 1.5x
+those of the baseline commit (default :data:`BASELINE`), measured in one run. The baseline is
+checked out in a temporary ``git worktree``; it and this tree are each served under gunicorn (2
+sync workers, 127.0.0.1, the same venv, each importing its own svcalc). Both must answer ``POST
+/v1/appraisals`` with :data:`~bench.proposals.BENCH_PROPOSAL` (200 with a verdict); then wrk
+rounds alternate between them for ``--rounds`` rounds, and the script prints throughput, p50/p99
+latency, worker CPU per request and the ratios new/old. The ratios are reported with met/MISSED,
+never asserted. Every wrk run must finish with no socket errors and no non-2xx answer, or the
+script exits non-zero. ``--short`` is the CI mode: one 1 s round, correctness only; without git
+or the baseline ref it serves this tree alone and says why.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import statistics
@@ -21,13 +25,17 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.server import Server, cpu_seconds
-from svcalc.api.bench import BENCH_PROPOSAL
+from bench.proposals import BENCH_PROPOSAL
+from bench.server import ROOT, Server, cpu_seconds
 
-TARGETS = {"throughput_c_over_b": 0.85, "p99_c_over_b": 1.5, "capacity_c_over_b": 0.85}
+#: The last commit before the simplification (the speed-only machinery was removed after it).
+BASELINE = "2784e6b"
+#: New / old, for both worker CPU per request and p99 latency.
+FLOOR = 1.5
 
 LUA = """
 wrk.method = "{method}"
@@ -44,22 +52,15 @@ end
 """
 
 
-def _post(url: str, body: bytes) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=body, method="POST",
+def check_answer(base: str, body: bytes) -> bytes:
+    """``POST /v1/appraisals`` answers 200 with a verdict (the bench measures right answers)."""
+    request = urllib.request.Request(base + "/v1/appraisals", data=body, method="POST",
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, response.read()
-
-
-def check_answers(base: str, body: bytes) -> None:
-    """The three endpoints answer correctly before any load (the bench measures right answers)."""
-    with urllib.request.urlopen(base + "/bench/hello", timeout=10) as response:
-        assert response.read() == b"hello\n"
-    echo_status, echo = _post(base + "/bench/echo", body)
-    real_status, real = _post(base + "/v1/appraisals", body)
-    assert echo_status == real_status == 200, (echo_status, real_status)
-    assert echo == real, "the echo floor must return the very bytes of the appraisal"
-    assert json.loads(real)["public"]["npv"] is not None
+        assert response.status == 200, response.status
+        answer = response.read()
+    assert json.loads(answer)["verdict"]["rating"], "no verdict"
+    return answer
 
 
 def run_wrk(url: str, script: Path, duration: float, connections: int,
@@ -87,9 +88,33 @@ def run_wrk_measured(server: Server, path: str, script: Path, duration: float, c
     return result
 
 
+def baseline_unavailable(ref: str) -> str | None:
+    """Why ``ref`` cannot be checked out here, or None."""
+    if not shutil.which("git"):
+        return "git is not installed"
+    found = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet",
+                            f"{ref}^{{commit}}"], capture_output=True)
+    return None if found.returncode == 0 else f"{ref} is not a commit of {ROOT}"
+
+
+@contextlib.contextmanager
+def worktree(ref: str) -> Iterator[Path]:
+    """``ref`` checked out (detached) in a temporary git worktree, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="svcalc-baseline-") as tmp:
+        path = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path), ref],
+                       check=True, capture_output=True)
+        try:
+            yield path
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)],
+                           capture_output=True)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--baseline", default=BASELINE, help="git ref of the old code")
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
@@ -99,32 +124,42 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         args.rounds, args.duration = 1, 1.0
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk (make bench does this)")
+    why = baseline_unavailable(args.baseline)
+    if why and not args.short:
+        raise SystemExit(f"no baseline: {why}")
+    if why:
+        print(f"baseline skipped: {why}")
 
     body = json.dumps(BENCH_PROPOSAL).encode()
-    with tempfile.TemporaryDirectory(prefix="svcalc-bench-") as tmp:
+    server_args = ("--max-requests", "0")
+    with tempfile.TemporaryDirectory(prefix="svcalc-bench-") as tmp, \
+            contextlib.ExitStack() as stack:
         (Path(tmp) / "body.json").write_bytes(body)
-        get_lua, post_lua = Path(tmp) / "get.lua", Path(tmp) / "post.lua"
-        get_lua.write_text(LUA.format(method="GET", body=""))
-        post_lua.write_text(LUA.format(
+        script = Path(tmp) / "post.lua"
+        script.write_text(LUA.format(
             method="POST", body=f'wrk.body = io.open("{tmp}/body.json", "rb"):read("*a")'))
-        endpoints = {
-            "a_hello": ("/bench/hello", get_lua),
-            "b_echo": ("/bench/echo", post_lua),
-            "c_appraisal": ("/v1/appraisals", post_lua),
-        }
-        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in endpoints}
-        with Server(workers=2, extra_args=("--max-requests", "0")) as server:
-            check_answers(server.url, body)
-            # Warm up each worker's imports and caches before measuring.
-            for path, script in endpoints.values():
-                run_wrk(server.url + path, script, 1, args.connections, args.threads)
-            order = list(endpoints)
-            for round_ in range(args.rounds):
-                for name in order[round_ % 3:] + order[:round_ % 3]:  # rotate: no fixed slot
-                    path, script = endpoints[name]
-                    runs[name].append(run_wrk_measured(server, path, script, args.duration,
-                                                       args.connections, args.threads))
-            check_answers(server.url, body)
+        servers = {"new": stack.enter_context(Server(workers=2, extra_args=server_args))}
+        if not why:
+            tree = stack.enter_context(worktree(args.baseline))
+            servers["old"] = stack.enter_context(
+                Server(workers=2, extra_args=server_args, root=tree))
+        answers = {name: check_answer(s.url, body) for name, s in servers.items()}
+        if not args.short:  # warm up each worker's imports and caches before measuring
+            for s in servers.values():
+                run_wrk(s.url + "/v1/appraisals", script, 1, args.connections, args.threads)
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
+        for round_ in range(args.rounds):
+            order = list(servers) if round_ % 2 == 0 else list(servers)[::-1]  # alternate
+            for name in order:
+                runs[name].append(run_wrk_measured(servers[name], "/v1/appraisals", script,
+                                                   args.duration, args.connections,
+                                                   args.threads))
+        for s in servers.values():
+            check_answer(s.url, body)
+        specs = {}
+        for name, s in servers.items():
+            with urllib.request.urlopen(s.url + "/openapi.json", timeout=10) as response:
+                specs[name] = response.read()
 
     summary: dict[str, Any] = {}
     for name, results in runs.items():
@@ -138,33 +173,30 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             # Worker CPU per request: what the server spends, whatever else the machine runs.
             "cpu_ms": 1000 * sum(r["worker_cpu_s"] for r in results) / total,
         }
-    a, b, c = summary["a_hello"], summary["b_echo"], summary["c_appraisal"]
-    ratios = {
-        "throughput_c_over_b": c["rps"] / b["rps"],
-        "throughput_c_over_a": c["rps"] / a["rps"],
-        "p99_c_over_b": c["p99_ms"] / b["p99_ms"],
-        "p50_c_over_b": c["p50_ms"] / b["p50_ms"],
-        # Capacity ratio from CPU per request (b's CPU / c's CPU): robust on a shared machine.
-        "capacity_c_over_b": b["cpu_ms"] / c["cpu_ms"],
-    }
-    print(f"svcalc HTTP bench: gunicorn 2 sync workers, wrk -t{args.threads} "
-          f"-c{args.connections}, {args.rounds} round(s) x {args.duration:g} s, interleaved; "
-          f"request body {len(body)} B")
-    print(f"{'endpoint':14s} {'requests':>9s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} "
-          f"{'CPU ms/req':>11s}")
+    print(f"svcalc HTTP bench: POST /v1/appraisals ({len(body)} B), gunicorn 2 sync workers "
+          f"each, wrk -t{args.threads} -c{args.connections}, {args.rounds} round(s) x "
+          f"{args.duration:g} s, alternating; old = {'none' if why else args.baseline}, "
+          f"new = this tree")
+    print(f"{'tree':6s} {'requests':>9s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} "
+          f"{'CPU ms/req':>11s} {'openapi.json B':>15s}")
     for name, s in summary.items():
-        print(f"{name:14s} {s['requests']:9d} {s['rps']:9.0f} {s['p50_ms']:8.2f} "
-              f"{s['p99_ms']:8.2f} {s['cpu_ms']:11.3f}")
-    for key, value in ratios.items():
-        target = TARGETS.get(key)
-        verdict = ""
-        if target is not None:
-            higher = not key.startswith("p")
-            met = value >= target if higher else value <= target
-            verdict = f"  (target {'>=' if higher else '<='} {target}: " \
-                      f"{'met' if met else 'MISSED'})"
-        print(f"{key:22s} {value:6.3f}{verdict}")
-    return {"summary": summary, "ratios": ratios}
+        print(f"{name:6s} {s['requests']:9d} {s['rps']:9.0f} {s['p50_ms']:8.2f} "
+              f"{s['p99_ms']:8.2f} {s['cpu_ms']:11.3f} {len(specs[name]):15d}")
+    ratios: dict[str, float] = {}
+    if "old" in summary:
+        new, old = summary["new"], summary["old"]
+        ratios = {"cpu_new_over_old": new["cpu_ms"] / old["cpu_ms"],
+                  "p99_new_over_old": new["p99_ms"] / old["p99_ms"],
+                  "throughput_new_over_old": new["rps"] / old["rps"],
+                  "p50_new_over_old": new["p50_ms"] / old["p50_ms"]}
+        print(f"answers: {'identical' if answers['new'] == answers['old'] else 'differ'}; "
+              f"served openapi.json: {'identical' if specs['new'] == specs['old'] else 'differ'}")
+        for key, value in ratios.items():
+            verdict = ""
+            if key in ("cpu_new_over_old", "p99_new_over_old"):
+                verdict = f"  (floor <= {FLOOR}: {'met' if value <= FLOOR else 'MISSED'})"
+            print(f"{key:24s} {value:6.3f}{verdict}")
+    return {"summary": summary, "ratios": ratios, "baseline": None if why else args.baseline}
 
 
 if __name__ == "__main__":

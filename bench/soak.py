@@ -28,9 +28,9 @@ import time
 from collections import Counter
 from typing import Any
 
+from bench.proposals import BENCH_PROPOSAL
 from bench.server import HOST, Server, rss_kib
 from svcalc.api import examples
-from svcalc.api.bench import BENCH_PROPOSAL
 
 BODY_LIMIT = 65536
 

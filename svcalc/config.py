@@ -30,6 +30,4 @@ DEFAULTS: dict[str, object] = {
     # idle core, far more with simulations or under load. Keep it below gunicorn's
     # SVCALC_TIMEOUT (30 s), the last backstop.
     "BATCH_COMPUTE_BUDGET_SECONDS": 20.0,
-    # Register /bench/hello and /bench/echo (bench/ only; never in the public API or spec).
-    "BENCH_ENDPOINTS": False,
 }

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from svcalc.core import appraise
 from svcalc.core.channel_shift import channel_shift_case, contact_costs, migration_pp_per_year
 from svcalc.core.errors import ProposalError
-from svcalc.core.finance import stpr_discount_factors
+from svcalc.core.finance import discount_factors
 from svcalc.core.model import (
     Channel,
     ChannelShift,
@@ -55,7 +55,8 @@ def test_issue_case_every_year():
 
 
 def test_issue_case_migration_and_pv():
-    case = channel_shift_case(ISSUE_CASE, stpr_discount_factors(4))
+    stated = contact_costs(ISSUE_CASE, 4)
+    case = channel_shift_case(ISSUE_CASE, discount_factors(4), stated, stated, 1.0)
     # Online +25 points over 3 years = 8.333 pp/yr; face-to-face -15/3 = -5; telephone -10/3.
     assert case.migration_pp_per_year == pytest.approx(
         {"face_to_face": -5.0, "telephone": -10 / 3, "online": 25 / 3})
@@ -96,7 +97,8 @@ def test_stretch_slows_the_migration():
     expected = [1e6 * (4.031 - 1.5385 * t / 6) for t in range(1, 7)]
     assert cc.cost_shifted.tolist() == pytest.approx(expected)
     assert migration_pp_per_year(ISSUE_CASE, 2.0)["online"] == pytest.approx(25 / 6)
-    case = channel_shift_case(ISSUE_CASE, stpr_discount_factors(6), stretch_risk_adjusted=2.0)
+    case = channel_shift_case(ISSUE_CASE, discount_factors(6), contact_costs(ISSUE_CASE, 6), cc,
+                              2.0)
     assert case.saving_pv_risk_adjusted < case.saving_pv
     with pytest.raises(ValueError):
         contact_costs(ISSUE_CASE, 3, stretch=0.5)
@@ -163,21 +165,21 @@ def test_core_rejects_inconsistent_blocks(channels, pointer):
     assert err.value.pointer == pointer
 
 
-def test_contact_flows_for_a_risk_adjusted_view():
+def test_contact_costs_for_a_risk_adjusted_view():
     # The risk view rebuilds its Flows with the migration stretched: BAU is unchanged, the
     # bearing side's shifted cost is higher while migrating (1.5385/6 a year instead of /3).
     import dataclasses
 
-    from svcalc.core import resolve
-    from svcalc.core.appraisal import public_net
-    from svcalc.core.channel_shift import contact_flows
+    from svcalc.core.flows import public_net, resolve, with_contact
 
     p = _proposal("public")
     flows = resolve(p)
-    stretched = dataclasses.replace(flows, **contact_flows(p.channel_shift, 4, stretch=2.0))
+    stretched = with_contact(flows, p, 2.0)
     assert stretched.baseline_contact.tolist() == pytest.approx([BAU] * 4)
     assert stretched.public_contact.tolist() == pytest.approx(
         [1e6 * (4.031 - 1.5385 * t / 6) for t in range(1, 5)])
+    assert stretched.supplier_contact.tolist() == [0.0] * 4
     assert (public_net(stretched)[1:] < public_net(flows)[1:]).all()
-    empty = contact_flows(None, 3)
-    assert all(v.tolist() == [0.0] * 3 for v in empty.values())
+    plain = resolve(dataclasses.replace(p, channel_shift=None))
+    assert plain.contact is None
+    assert plain.baseline_contact.tolist() == plain.public_contact.tolist() == [0.0] * 4

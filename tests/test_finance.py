@@ -23,29 +23,29 @@ class TestDiscountFactors:
          (50, 0.1973), (75, 0.0942), (76, 0.0919), (100, 0.0508)],
     )
     def test_green_book_reference_factors(self, year, expected):
-        assert round(float(finance.stpr_discount_factors(100)[year]), 4) == expected
+        assert round(float(finance.discount_factors(100)[year]), 4) == expected
 
     def test_base_year_is_undiscounted(self):
-        assert finance.stpr_discount_factors(3)[0] == 1.0
+        assert finance.discount_factors(3)[0] == 1.0
 
     def test_band_change_applies_to_year_31(self):
         # DF_31 = DF_30 / 1.03: year 31 is the first discounted at 3.0%.
-        df = finance.stpr_discount_factors(31)
+        df = finance.discount_factors(31)
         assert df[31] == pytest.approx(1.035**-30 / 1.03, rel=1e-12)
 
     def test_sum_of_factors_matches_research(self):
         # research/appraisal-anchors.md: sum DF years 1-10 = 8.3166; years 0-9 = 8.6077.
-        df = finance.stpr_discount_factors(10)
+        df = finance.discount_factors(10)
         assert round(float(df[1:].sum()), 4) == 8.3166
         assert round(float(df[:10].sum()), 4) == 8.6077
 
     def test_reaches_the_301_plus_band(self):
-        df = finance.stpr_discount_factors(302)
+        df = finance.discount_factors(302)
         assert df[302] / df[301] == pytest.approx(1 / 1.01)
 
     @given(rate=rates, n=st.integers(1, 60))
     def test_flat_factors_are_powers(self, rate, n):
-        df = finance.flat_discount_factors(n, rate)
+        df = finance.discount_factors(n, rate)
         assert df[n] == pytest.approx((1 + rate) ** -n, rel=1e-12)
 
 
@@ -54,30 +54,30 @@ class TestNpv:
         # -1000 + 300/1.035 + 300/1.035^2 + 300/1.035^3 + 300/1.035^4
         # = -1000 + 289.855 + 280.053 + 270.583 + 261.433 = 101.92
         flows = np.array([-1000.0, 300, 300, 300, 300])
-        assert finance.npv(flows, finance.flat_discount_factors(4, 0.035)) == pytest.approx(
+        assert finance.npv(flows, finance.discount_factors(4, 0.035)) == pytest.approx(
             101.9235, abs=1e-3)
 
     def test_matches_excel_convention_with_first_value_outside(self):
         # Excel: =B1+NPV(0.035;B2:B11) equals numpy-financial's npv with t=0 first.
         flows = np.array([-1050000.0] + [1000000.0] * 10)
         excel_style = flows[0] + sum(v / 1.035 ** (t + 1) for t, v in enumerate(flows[1:]))
-        ours = finance.npv(flows, finance.stpr_discount_factors(10))
+        ours = finance.npv(flows, finance.discount_factors(10))
         assert ours == pytest.approx(excel_style, rel=1e-12)
         assert ours == pytest.approx(npf.npv(0.035, flows), rel=1e-12)
 
     @given(flows=flows_arrays, rate=rates)
     def test_matches_numpy_financial(self, flows, rate):
-        ours = finance.npv(flows, finance.flat_discount_factors(flows.size - 1, rate))
+        ours = finance.npv(flows, finance.discount_factors(flows.size - 1, rate))
         assert ours == pytest.approx(npf.npv(rate, flows), rel=1e-9, abs=1e-3)
 
     @given(flows=flows_arrays)
     def test_at_zero_rate_is_the_sum(self, flows):
-        assert finance.npv(flows, finance.flat_discount_factors(flows.size - 1, 0.0)) == (
+        assert finance.npv(flows, finance.discount_factors(flows.size - 1, 0.0)) == (
             pytest.approx(float(flows.sum()), rel=1e-12, abs=1e-6))
 
     @given(flows=flows_arrays, k=st.floats(-10, 10), rate=rates)
     def test_linear_in_flows(self, flows, k, rate):
-        df = finance.flat_discount_factors(flows.size - 1, rate)
+        df = finance.discount_factors(flows.size - 1, rate)
         assert finance.npv(k * flows, df) == pytest.approx(k * finance.npv(flows, df),
                                                           rel=1e-9, abs=1e-3)
 
@@ -85,7 +85,7 @@ class TestNpv:
         saving=st.floats(1.0, 1e9), year=st.integers(1, 58), n=st.integers(60, 60),
     )
     def test_delaying_a_saving_never_raises_npv(self, saving, year, n):
-        df = finance.stpr_discount_factors(n)
+        df = finance.discount_factors(n)
         early = np.zeros(n + 1)
         late = np.zeros(n + 1)
         early[year] = saving
@@ -134,7 +134,7 @@ class TestIrr:
     def test_npv_at_irr_is_zero(self, flows):
         result = finance.irr(flows)
         assume(result.value is not None)
-        df = finance.flat_discount_factors(flows.size - 1, result.value)
+        df = finance.discount_factors(flows.size - 1, result.value)
         scale = float(np.abs(flows).sum())
         assert abs(finance.npv(flows, df)) <= 1e-9 * scale
 
@@ -173,6 +173,38 @@ class TestIrr:
         # -1 now, 10,001 in a year: r = 10,000 = 1,000,000%, beyond the 999,900% ceiling.
         result = finance.irr(np.array([-1.0, 10001.0]))
         assert result.value is None and "above 999,900%" in result.reason
+
+
+class TestIrrMany:
+    """``irr_many`` solves one-sign-change series together by Newton's method; it must give
+    each series the IRR ``irr`` gives it (to within 1e-15 of the rate), or the same reason."""
+
+    @settings(max_examples=100)
+    @given(series=st.lists(conventional_flows, min_size=1, max_size=12))
+    def test_agrees_with_irr_series_by_series(self, series):
+        for one, many in zip(series, finance.irr_many(series), strict=True):
+            single = finance.irr(one)
+            assert (many.value is None) == (single.value is None)
+            if single.value is None:
+                assert many.reason == single.reason
+            else:
+                assert many.value == pytest.approx(single.value, rel=1e-12, abs=1e-15)
+
+    @settings(max_examples=50)
+    @given(series=st.lists(flows_arrays, min_size=1, max_size=8))
+    def test_any_flows_get_the_scalar_answer_or_reason(self, series):
+        for one, many in zip(series, finance.irr_many(series), strict=True):
+            single = finance.irr(one)
+            assert many.reason == single.reason
+            if single.value is not None:
+                assert many.value == pytest.approx(single.value, rel=1e-9, abs=1e-12)
+
+    def test_a_row_does_not_depend_on_its_neighbours(self):
+        # Newton runs row by row on the same operations, whatever else is in the batch.
+        a = np.array([-100.0, 39, 59, 55, 20])
+        alone = finance.irr_many([a])[0].value
+        crowd = finance.irr_many([np.array([-50.0, 1, 1, 1, 90]), a, -a[::-1]])[1].value
+        assert alone == crowd == pytest.approx(0.28094842115, rel=1e-9)
 
 
 class TestPayback:

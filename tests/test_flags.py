@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 
 from svcalc.core import appraise
-from svcalc.core.flags import RULES, money, threshold
+from svcalc.core.flags import RULES, threshold
 from svcalc.core.model import Proposal, PublicSide, RiskInput, SupplierSide, UpfrontCosts
+from svcalc.core.texts import money
 
 UPFRONT = UpfrontCosts(procurement=1_000.0, transition=500.0, legal=100.0)
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from svcalc.api import examples
-from svcalc.api.schemas import ProposalSchema
+from svcalc.api.schemas.proposal import ProposalSchema
 from svcalc.core import appraise
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""Operations: configuration from the environment, request ids, JSON logs, limits, bench floors."""
+"""Operations: configuration from the environment, request ids, JSON logs, limits."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from svcalc.api import observability
-from svcalc.api.bench import BENCH_PROPOSAL
 from svcalc.app import create_app
 from svcalc.config import DEFAULTS
 
@@ -29,7 +27,6 @@ def test_defaults_hold_the_documented_limits(app):
     assert app.config["MAX_BATCH_SIZE"] == 1000
     assert app.config["MAX_SIMULATION_ITERATIONS"] == 100_000
     assert app.config["COMPUTE_BUDGET_SECONDS"] > 0
-    assert app.config["BENCH_ENDPOINTS"] is False
 
 
 @pytest.mark.parametrize("name, raw, expected", [
@@ -37,7 +34,6 @@ def test_defaults_hold_the_documented_limits(app):
     ("MAX_BATCH_SIZE", "250", 250),
     ("MAX_SIMULATION_ITERATIONS", "5000", 5000),
     ("COMPUTE_BUDGET_SECONDS", "0.5", 0.5),
-    ("BENCH_ENDPOINTS", "true", True),
 ])
 def test_svcalc_environment_overrides_defaults(monkeypatch, name, raw, expected):
     monkeypatch.setenv(f"SVCALC_{name}", raw)
@@ -52,7 +48,7 @@ def test_test_mapping_wins_over_environment(monkeypatch):
 def test_every_setting_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     for name in ("MAX_CONTENT_LENGTH", "MAX_BATCH_SIZE", "MAX_SIMULATION_ITERATIONS",
-                 "COMPUTE_BUDGET_SECONDS", "BATCH_COMPUTE_BUDGET_SECONDS", "BENCH_ENDPOINTS",
+                 "COMPUTE_BUDGET_SECONDS", "BATCH_COMPUTE_BUDGET_SECONDS",
                  "LOG_LEVEL", "BIND"):
         assert f"`SVCALC_{name}`" in readme, name
 
@@ -213,28 +209,6 @@ def test_worst_case_valid_input_is_far_inside_the_budget(client):
         response = client.post("/v1/appraisals", json=body)
         assert response.status_code == 200, (name, response.json)
         assert time.perf_counter() - started < DEFAULTS["COMPUTE_BUDGET_SECONDS"]
-
-
-# -- bench floors --------------------------------------------------------------------------------
-
-def test_bench_endpoints_absent_by_default(client):
-    assert client.get("/bench/hello").status_code == 404
-    assert client.post("/bench/echo", json=BENCH_PROPOSAL).status_code == 404
-
-
-def test_bench_endpoints_when_enabled_never_reach_the_spec():
-    app = create_app({"TESTING": True, "BENCH_ENDPOINTS": True})
-    client = app.test_client()
-    assert client.get("/bench/hello").data == b"hello\n"
-    echo = client.post("/bench/echo", json=BENCH_PROPOSAL)
-    real = client.post("/v1/appraisals", json=BENCH_PROPOSAL)
-    assert echo.status_code == real.status_code == 200
-    assert echo.data == real.data  # the same schema, the same bytes: only the compute differs
-    assert client.post("/bench/echo", json={"term_years": 0}).status_code == 422
-    spec = client.get("/openapi.json").json
-    assert not any(path.startswith("/bench") for path in spec["paths"])
-    committed = yaml.safe_load((ROOT / "openapi.yaml").read_text())
-    assert spec == committed
 
 
 # -- deployment files ----------------------------------------------------------------------------

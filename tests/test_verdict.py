@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from svcalc.api.schemas import AppraisalSchema
+from svcalc.api.schemas.appraisal import AppraisalSchema
 from svcalc.core import appraise
 from svcalc.core.model import (
     PARTNERSHIP_MODELS,

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from svcalc.api.schemas import MONEY_MAX, Yearly
+from svcalc.api.schemas.fields import MONEY_MAX, Yearly
 
 _FIELD = Yearly("test", 1.0)
 

@@ -3,8 +3,9 @@
 Spreadsheets speak in flat key/value pairs and single cells. This module maps between that and
 svcalc's nested proposal and appraisal, *generically*, from the marshmallow schemas:
 
-* **Flat parameters.** Every scalar leaf of :class:`~svcalc.api.schemas.ProposalSchema` becomes a
-  query parameter named by its dotted path (``term_years``, ``public.baseline_annual_cost``,
+* **Flat parameters.** Every scalar leaf of
+  :class:`~svcalc.api.schemas.proposal.ProposalSchema` becomes a query parameter named by its
+  dotted path (``term_years``, ``public.baseline_annual_cost``,
   ``public.upfront_costs.procurement``). A per-year figure takes one number (every year) or a
   comma-separated list (one value per contract year). Lists of objects (e.g. social-value
   outcomes) have no flat form: POST the full proposal for those. A field another engineer adds to
@@ -32,7 +33,7 @@ import numpy as np
 from flask import Response
 from marshmallow import Schema, ValidationError, fields, validate
 
-from svcalc.api.schemas import MAX_TERM, Yearly
+from svcalc.api.schemas.fields import MAX_TERM, Yearly
 
 #: The text a spreadsheet cell shows for a figure that does not exist (Excel's "not available").
 NOT_AVAILABLE = "#N/A"
@@ -292,7 +293,7 @@ def _suffix(field: fields.Field) -> str:
 def field_names(schema: Schema, prefix: str = "") -> list[str]:
     """Dotted names of the fields of ``schema`` and its nested objects (for the docs).
 
-    >>> from svcalc.api.schemas import MethodSchema
+    >>> from svcalc.api.schemas.appraisal import MethodSchema
     >>> field_names(MethodSchema())[:2]
     ['version', 'reference_version']
     """

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from svcalc import __version__
 from svcalc.api import examples
-from svcalc.api.schemas import HealthSchema, ReferenceSchema
+from svcalc.api.schemas.reference import HealthSchema, ReferenceSchema
 from svcalc.core.reference import REFERENCE
 
 bp = Blueprint("meta", __name__, description="Health and reference data")

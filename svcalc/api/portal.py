@@ -10,11 +10,8 @@ field, like any other validation failure).
 from __future__ import annotations
 
 import copy
-import gc
-import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 from flask import Response, current_app
@@ -23,35 +20,31 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from svcalc import core
 from svcalc.api import examples, limits
-from svcalc.api.appraisals import document_body_errors
-from svcalc.api.dumping import CompiledDump
 from svcalc.api.problems import PROBLEM_BASE, PROBLEM_TYPES, ProblemErrorSchema, flatten, pointer
-from svcalc.api.schemas import (
-    MAX_ITERATIONS,
-    UNIT_MONEY,
-    AppraisalSchema,
+from svcalc.api.render import body
+from svcalc.api.schemas.appraisal import (
     FlagSchema,
-    ProposalSchema,
     ScoresSchema,
     SustainableSchema,
     VerdictSchema,
-    _meta,
 )
+from svcalc.api.schemas.fields import UNIT_MONEY, doc
+from svcalc.api.schemas.proposal import MAX_ITERATIONS, ProposalSchema
+from svcalc.api.views import check_simulation, document_body_errors, json_response
 from svcalc.core.comparison import BAU, compare
 from svcalc.core.errors import ProposalError
 
 bp = Blueprint("portal", __name__, url_prefix="/v1",
                description="Procurement portals: batches of proposals and options appraisals")
 
-T = TypeVar("T")
-
 #: The hard cap a batch schema documents; the deployment's MAX_BATCH_SIZE may be lower.
 MAX_BATCH = 1_000
 MAX_OPTIONS = 20
 
-# Built once: instantiating marshmallow schemas per proposal costs more than loading a small one.
 _PROPOSAL = ProposalSchema()
-_APPRAISAL = AppraisalSchema()
+#: A batch is appraised this many proposals at a time, so that a full batch never holds more
+#: than this many appraisals (each answer is written as JSON as soon as it is made).
+_CHUNK = 100
 
 
 # --------------------------------------------------------------------------- schemas
@@ -87,21 +80,21 @@ class BatchRequestSchema(Schema):
 class BatchItemProblemSchema(Schema):
     """Why one proposal of a batch was not appraised (RFC 9457 problem details + its index)."""
 
-    index = fields.Integer(required=True, metadata=_meta(
+    index = fields.Integer(required=True, metadata=doc(
         "Position of the proposal in the batch (0-based).", 3, "index"))
-    type = fields.String(required=True, metadata=_meta(
+    type = fields.String(required=True, metadata=doc(
         "Problem type URI.", PROBLEM_BASE + "validation-error"))
-    title = fields.String(required=True, metadata=_meta("Short summary.", "Request is not valid"))
-    status = fields.Integer(required=True, metadata=_meta(
+    title = fields.String(required=True, metadata=doc("Short summary.", "Request is not valid"))
+    status = fields.Integer(required=True, metadata=doc(
         "The status a single POST /v1/appraisals of this proposal would answer.", 422,
         "HTTP status code"))
-    detail = fields.String(required=True, metadata=_meta("What is wrong.", "1 field is invalid."))
+    detail = fields.String(required=True, metadata=doc("What is wrong.", "1 field is invalid."))
     errors = fields.List(fields.Nested(ProblemErrorSchema), required=True, metadata={
         "description": "Every invalid field, pointing into the batch body "
                        "(#/proposals/<index>/...)."})
 
 
-class BatchResultSchema(Schema):  # the contract only: encode_batch writes the body itself
+class BatchResultSchema(Schema):  # the contract: the view writes the body item by item
     """The results of a batch, in the order of the proposals."""
 
     results = fields.List(
@@ -116,7 +109,7 @@ class BatchResultSchema(Schema):  # the contract only: encode_batch writes the b
 class ComparisonOptionSchema(Schema):
     """One delivery option: a label and its proposal."""
 
-    option = fields.String(required=True, validate=validate.Length(1, 100), metadata=_meta(
+    option = fields.String(required=True, validate=validate.Length(1, 100), metadata=doc(
         "A unique label (business_as_usual is reserved: it is added by the server).",
         "outsourcing"))
     proposal = fields.Nested(ProposalSchema, required=True)
@@ -162,28 +155,28 @@ class ComparisonRequestSchema(Schema):
 class ComparedOptionSchema(Schema):
     """One option's place in the ranking."""
 
-    rank = fields.Integer(required=True, metadata=_meta("1 = preferred.", 1, "rank"))
-    option = fields.String(required=True, metadata=_meta("The option's label.", "outsourcing"))
-    counterfactual = fields.Boolean(required=True, metadata=_meta(
+    rank = fields.Integer(required=True, metadata=doc("1 = preferred.", 1, "rank"))
+    option = fields.String(required=True, metadata=doc("The option's label.", "outsourcing"))
+    counterfactual = fields.Boolean(required=True, metadata=doc(
         "True for business as usual (added by the server, NPSV 0 by construction).", False,
         "boolean"))
-    npsv_risk_adjusted = fields.Float(required=True, metadata=_meta(
+    npsv_risk_adjusted = fields.Float(required=True, metadata=doc(
         "Risk-adjusted NPSV: public npv_risk_adjusted + social value present_value_risk_adjusted "
         "(the ranking figure).", 3_500_000.0, UNIT_MONEY))
-    npsv = fields.Float(required=True, metadata=_meta(
+    npsv = fields.Float(required=True, metadata=doc(
         "NPSV as stated: public NPV + social value PV.", 5_000_000.0, UNIT_MONEY))
-    public_npv_risk_adjusted = fields.Float(required=True, metadata=_meta(
+    public_npv_risk_adjusted = fields.Float(required=True, metadata=doc(
         "Public NPV against business as usual, risk-adjusted.", 3_000_000.0, UNIT_MONEY))
-    public_npv = fields.Float(required=True, metadata=_meta(
+    public_npv = fields.Float(required=True, metadata=doc(
         "Public NPV against business as usual, as stated.", 4_500_000.0, UNIT_MONEY))
-    social_value_risk_adjusted = fields.Float(required=True, metadata=_meta(
+    social_value_risk_adjusted = fields.Float(required=True, metadata=doc(
         "PV of monetised social value, risk-adjusted.", 500_000.0, UNIT_MONEY))
-    social_value = fields.Float(required=True, metadata=_meta(
+    social_value = fields.Float(required=True, metadata=doc(
         "PV of monetised social value as stated.", 500_000.0, UNIT_MONEY))
-    supplier_npv = fields.Float(required=True, allow_none=True, metadata=_meta(
+    supplier_npv = fields.Float(required=True, allow_none=True, metadata=doc(
         "The supplier's NPV at its cost of capital; null for business as usual.", 1_200_000.0,
         UNIT_MONEY))
-    supplier_npv_risk_adjusted = fields.Float(required=True, allow_none=True, metadata=_meta(
+    supplier_npv_risk_adjusted = fields.Float(required=True, allow_none=True, metadata=doc(
         "The supplier's NPV, risk-adjusted; null for business as usual.", -200_000.0,
         UNIT_MONEY))
     verdict = fields.Nested(VerdictSchema, required=True, allow_none=True, metadata={
@@ -196,30 +189,21 @@ class ComparedOptionSchema(Schema):
         "description": "Benefit, Support and Acceptability; null for business as usual."})
 
 
-class ComparisonSchema(CompiledDump, Schema):
+class ComparisonSchema(Schema):
     """The options ranked by risk-adjusted net present social value, business as usual included."""
 
-    ranked_by = fields.String(required=True, metadata=_meta(
+    ranked_by = fields.String(required=True, metadata=doc(
         "The ranking figure: npsv_risk_adjusted (Green Book: optimism bias before comparing).",
         "npsv_risk_adjusted"))
-    preferred = fields.String(required=True, metadata=_meta("The top option's label.",
+    preferred = fields.String(required=True, metadata=doc("The top option's label.",
                                                             "shared_service"))
-    reason = fields.String(required=True, metadata=_meta("Why the top option wins.",
+    reason = fields.String(required=True, metadata=doc("Why the top option wins.",
                                                          "shared_service has the highest ..."))
     options = fields.List(fields.Nested(ComparedOptionSchema), required=True, metadata={
         "description": "Every option and business as usual, best first."})
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def check_simulation(proposal: core.Proposal, at: str = "#", cap: int | None = None) -> None:
-    """Refuse more iterations than the deployment allows (``MAX_SIMULATION_ITERATIONS``)."""
-    if cap is None:
-        cap = current_app.config["MAX_SIMULATION_ITERATIONS"]
-    if proposal.simulation is not None and proposal.simulation.iterations > cap:
-        raise ProposalError(f"at most {cap:,} iterations on this server",
-                            at + "/simulation/iterations")
 
 
 def _item_problem(index: int, errors: list[dict[str, str]]) -> dict[str, Any]:
@@ -250,145 +234,44 @@ def load_item(index: int, raw: Any,
         return _item_error(index, exc)
 
 
-def appraise_item(index: int, raw: Any, cap: int = MAX_ITERATIONS,
-                  dump: Callable[[core.Appraisal], dict[str, Any]] = _APPRAISAL.dump
-                  ) -> dict[str, Any]:
-    """One batch item on its own: its dumped appraisal, or its problem details."""
-    loaded = load_item(index, raw, cap)
-    if isinstance(loaded, dict):
-        return loaded
-    try:
-        result: dict[str, Any] = dump(core.appraise(loaded))
-        return result
-    except ProposalError as exc:
-        return _item_error(index, exc)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch builds its results.
-
-    A batch allocates millions of short-lived objects (each chunk's appraisals and dumped
-    dicts), which trigger the collector's automatic passes over everything live (the loaded
-    proposals, the chunk); with it paused a 1,000-item batch measured 7-30% less CPU. The
-    results hold no reference cycles (reference counting frees them), so nothing waits for the
-    collector; it runs again as soon as the batch is built."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def appraise_batch(items: list[Any], cap: int = MAX_ITERATIONS) -> list[dict[str, Any]]:
-    """Appraise ``items`` in order. Identical proposals are appraised once (portals often resend
-    the same bid); the first one's result is answered for each."""
-    with _gc_paused():
-        return _appraise_batch(items, cap, _as_is, _APPRAISAL.dump)
-
-
-def encode_batch(items: list[Any], cap: int = MAX_ITERATIONS) -> bytes:
-    """The JSON body ``{"results": [...]}`` for ``items``, exactly as the app's JSON provider
-    would encode :func:`appraise_batch`'s results, but each result is encoded as soon as it is
-    made and its dicts freed: a full batch never holds a million live objects (25 MB of
-    answers as dicts), and the memory of one result is reused for the next."""
-    encode = current_app.json.encode  # type: ignore[attr-defined]
-    with _gc_paused():
-        parts = _appraise_batch(items, cap, encode, _APPRAISAL.dump_for_orjson)
-    # One join of every piece: the 25 MB body is written once, not copied three times over.
-    pieces = [b'{"results":['] * (2 * len(parts) + 1)
-    pieces[1::2] = parts
-    pieces[2:-1:2] = [b","] * (len(parts) - 1)
-    pieces[-1] = b"]}\n"
-    return b"".join(pieces)
-
-
-def _as_is(result: dict[str, Any]) -> dict[str, Any]:
-    return result
-
-
-def _identity(raw: Any) -> bytes:
-    """A key equal for two items exactly when they are the same JSON value (b"" if unknown).
-
-    orjson with sorted keys is ~10x cheaper than ``json.dumps`` on a 25-year proposal, but it
-    writes NaN and Infinity (which the lenient body parser lets through, for the schema to
-    reject at their pointer) as ``null``: a key holding ``null`` is made by ``json`` instead,
-    which tells them apart."""
-    try:
-        key = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
-    except TypeError:  # pragma: no cover - parsed JSON always dumps (JSONEncodeError included)
-        return b""
-    if b"null" in key:
-        return json.dumps(raw, sort_keys=True, allow_nan=True).encode()
-    return key
-
-
-#: Proposals appraised together by core.appraise_many, which works out each term's figures as
-#: arrays at a fixed cost per call and per term: 1,000 25-year proposals took ~380 us each in
-#: chunks of 100, ~350 in chunks of 250 (500 or 1,000: no clearly better, and the appraisals
-#: waiting to be dumped then hold ~25 MB more at the peak).
-_CHUNK = 250
-
-
-def _appraise_batch(items: list[Any], cap: int, finish: Callable[[dict[str, Any]], T],
-                    dump: Callable[[core.Appraisal], dict[str, Any]]) -> list[T]:
-    """Each item's result (appraisal dumped by ``dump``, or problem details) passed through
-    ``finish``."""
-    results: list[T | None] = [None] * len(items)
-    problems: set[int] = set()
-    first: dict[bytes, int] = {}  # identity key -> index of its first occurrence
-    repeats: list[tuple[int, int]] = []
+def appraise_batch(items: list[Any], cap: int = MAX_ITERATIONS,
+                   encode: Callable[[Any], bytes] = orjson.dumps) -> list[orjson.Fragment]:
+    """Each item's answer as JSON (written by ``encode``), in order: its appraisal, or its
+    problem details. The valid proposals are appraised together
+    (:func:`svcalc.core.appraise_many`), a chunk at a time, and each answer is written as soon
+    as it is made."""
+    results: list[orjson.Fragment] = [orjson.Fragment(b"")] * len(items)
     valid: list[tuple[int, core.Proposal]] = []
-
-    def problem(i: int, details: dict[str, Any]) -> None:
-        problems.add(i)
-        results[i] = finish(details)
-
-    def alone(i: int) -> None:
-        result = appraise_item(i, items[i], cap, dump)
-        if "index" in result:
-            problem(i, result)
-        else:
-            results[i] = finish(result)
-
     for i, raw in enumerate(items):
-        key = _identity(raw)
-        if key and key in first:
-            repeats.append((i, first[key]))
-            continue
-        if key:
-            first[key] = i
         loaded = load_item(i, raw, cap)
         if isinstance(loaded, dict):
-            problem(i, loaded)
+            results[i] = orjson.Fragment(encode(loaded))
         else:
             valid.append((i, loaded))
-    # One term's proposals together, whatever their order: appraise_many's groups are by term.
-    valid.sort(key=lambda item: item[1].term_years)
     for start in range(0, len(valid), _CHUNK):
         chunk = valid[start:start + _CHUNK]
         try:
             appraisals = core.appraise_many([p for _, p in chunk])
-        except ProposalError:  # a rule only the core checks: appraise these one by one
-            for i, _ in chunk:
-                alone(i)
+        except ProposalError:  # a rule only the core checks: find the item it concerns
+            for i, p in chunk:
+                results[i] = orjson.Fragment(encode(_appraise_one(i, p)))
             continue
         for (i, _), appraisal in zip(chunk, appraisals, strict=True):
-            results[i] = finish(dump(appraisal))
-    for i, j in repeats:
-        # A repeat of a valid proposal shares its answer; of an invalid one, gets its own index.
-        if j in problems:
-            alone(i)
-        else:
-            results[i] = results[j]
-    return results  # type: ignore[return-value] - every index was filled above
+            results[i] = orjson.Fragment(encode(body(appraisal)))
+    return results
+
+
+def _appraise_one(index: int, proposal: core.Proposal) -> dict[str, Any]:
+    try:
+        return body(core.appraise(proposal))  # type: ignore[no-any-return]
+    except ProposalError as exc:
+        return _item_error(index, exc)
 
 
 def batch_example() -> dict[str, Any]:
     """The response to :data:`BATCH_REQUEST` (computed, so never stale)."""
-    return {"results": appraise_batch(copy.deepcopy(examples_batch()["proposals"]))}
+    results = appraise_batch(copy.deepcopy(examples_batch()["proposals"]))
+    return {"results": [orjson.loads(orjson.dumps(item)) for item in results]}
 
 
 def examples_batch() -> dict[str, Any]:
@@ -418,7 +301,7 @@ def examples_comparison() -> dict[str, Any]:
 def comparison_example() -> dict[str, Any]:
     """The response to :func:`examples_comparison` (computed)."""
     data = ComparisonRequestSchema().load(copy.deepcopy(examples_comparison()))
-    out: dict[str, Any] = ComparisonSchema().dump(comparison(data))
+    out: dict[str, Any] = body(comparison(data))
     return out
 
 
@@ -453,7 +336,7 @@ def comparison(data: dict[str, Any]) -> dict[str, Any]:
 @limits.budget(limits.BATCH_KEY)
 @bp.arguments(BatchRequestSchema(), example=examples_batch())
 @bp.response(200, BatchResultSchema, example=batch_example())
-@document_body_errors
+@document_body_errors(bp)
 def create_batch_appraisal(batch: dict[str, Any]) -> Response:
     """Appraise a batch of proposals
 
@@ -471,16 +354,18 @@ def create_batch_appraisal(batch: dict[str, Any]) -> Response:
                           f"{len(items):,}. Split it.", kind="validation-error",
               errors=[{"pointer": "#/proposals",
                        "detail": f"At most {limit:,} proposals; got {len(items):,}."}])
-    body = encode_batch(items, current_app.config["MAX_SIMULATION_ITERATIONS"])
-    return current_app.response_class(body, mimetype="application/json")
+    results = appraise_batch(items, current_app.config["MAX_SIMULATION_ITERATIONS"],
+                             current_app.json.encode)  # type: ignore[attr-defined]
+    return current_app.response_class(orjson.dumps({"results": results}) + b"\n",
+                                      mimetype="application/json")
 
 
 @bp.post("/comparisons")
 @limits.budget(limits.BATCH_KEY)
 @bp.arguments(ComparisonRequestSchema(), example=examples_comparison())
 @bp.response(200, ComparisonSchema, example=comparison_example())
-@document_body_errors
-def create_comparison(data: dict[str, Any]) -> dict[str, Any]:
+@document_body_errors(bp)
+def create_comparison(data: dict[str, Any]) -> Response:
     """Compare delivery options for one service
 
     Appraises each option (outsourcing, joint venture, shared service, ...) on the same basis
@@ -493,7 +378,7 @@ def create_comparison(data: dict[str, Any]) -> dict[str, Any]:
     """
     for i, opt in enumerate(data["options"]):
         check_simulation(opt["proposal"], f"#/options/{i}/proposal")
-    return comparison(data)
+    return json_response(comparison(data))
 
 
 def register(api: Any) -> None:

@@ -1,4 +1,4 @@
-"""Render the OpenAPI document: ``python -m svcalc.api.spec > openapi.yaml`` (``make openapi``)."""
+"""The OpenAPI document as YAML: served at ``/openapi.yaml`` and written by ``make openapi``."""
 
 from __future__ import annotations
 
@@ -23,14 +23,3 @@ def render(api: Any) -> str:
     """The spec of ``api`` (a flask-smorest Api) as YAML, in declaration order."""
     return yaml.dump(api.spec.to_dict(), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                      width=100)
-
-
-def main() -> None:
-    from svcalc.app import create_app
-
-    app = create_app()
-    print(render(app.extensions["svcalc.api"]), end="")
-
-
-if __name__ == "__main__":
-    main()

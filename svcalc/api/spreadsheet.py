@@ -17,19 +17,20 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from svcalc import core
 from svcalc.api import examples, flat, limits
-from svcalc.api.appraisals import document_body_errors
 from svcalc.api.problems import PROBLEM_BASE, PROBLEM_TYPES, flatten
-from svcalc.api.schemas import (
+from svcalc.api.render import body
+from svcalc.api.schemas.appraisal import AppraisalSchema
+from svcalc.api.schemas.fields import (
     MONEY_MAX,
     UNIT_MONEY,
     UNIT_RATE,
     UNIT_YEARS,
-    AppraisalSchema,
     MoneyOut,
-    ProposalSchema,
     Rate,
-    _meta,
+    doc,
 )
+from svcalc.api.schemas.proposal import ProposalSchema
+from svcalc.api.views import document_body_errors
 from svcalc.core.errors import ProposalError
 from svcalc.core.series import evaluate
 
@@ -50,13 +51,13 @@ MAX_BATCH_VALUES = 301
 class FigureSchema(Schema):
     """One named figure (or block) of a result: what a spreadsheet cell shows."""
 
-    field = fields.String(required=True, metadata=_meta(
+    field = fields.String(required=True, metadata=doc(
         "The dotted path that was asked for; empty for the whole result.", "public.npv"))
-    value = fields.Raw(required=True, allow_none=True, metadata=_meta(
+    value = fields.Raw(required=True, allow_none=True, metadata=doc(
         "The figure: a number, a string (e.g. a rating), a boolean, or, for a block or list, "
         "the JSON object or array. null when the figure does not exist (see reason).",
         7266605.32, "the unit of the named figure (see its description in Appraisal)"))
-    reason = fields.String(required=True, allow_none=True, metadata=_meta(
+    reason = fields.String(required=True, allow_none=True, metadata=doc(
         "Why value is null (from the block's notes); null when value exists.", None))
 
 
@@ -64,31 +65,31 @@ class SeriesFiguresSchema(Schema):
     """NPV, IRR and paybacks of one series of cash flows, year 0 first."""
 
     discounting = fields.String(required=True, validate=validate.OneOf(
-        ("green_book_stpr", "flat_rate")), metadata=_meta(
+        ("green_book_stpr", "flat_rate")), metadata=doc(
         "green_book_stpr (no rate given) or flat_rate.", "flat_rate"))
-    rate = fields.Float(required=True, allow_none=True, metadata=_meta(
+    rate = fields.Float(required=True, allow_none=True, metadata=doc(
         "The flat rate used, or null for the STPR schedule.", 0.05, UNIT_RATE))
-    npv = MoneyOut(required=True, metadata=_meta(
+    npv = MoneyOut(required=True, metadata=doc(
         "Net present value; values[0] is year 0 and is not discounted (Excel: "
         "=B1+NPV(rate, B2:B11)). Rounded to 2 decimals.", 80.44, UNIT_MONEY))
-    irr = fields.Float(required=True, allow_none=True, metadata=_meta(
+    irr = fields.Float(required=True, allow_none=True, metadata=doc(
         "Internal rate of return; null when none or several exist (see notes).", 0.0889,
         UNIT_RATE))
-    payback_years = fields.Float(required=True, allow_none=True, metadata=_meta(
+    payback_years = fields.Float(required=True, allow_none=True, metadata=doc(
         "Years until the cumulative flow is back to zero, interpolated within the year.", 2.6,
         UNIT_YEARS))
-    discounted_payback_years = fields.Float(required=True, allow_none=True, metadata=_meta(
+    discounted_payback_years = fields.Float(required=True, allow_none=True, metadata=doc(
         "As payback_years, on discounted flows.", 2.81, UNIT_YEARS))
     notes = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
-                        metadata=_meta("Why a figure is null: figure name -> reason.", {}))
+                        metadata=doc("Why a figure is null: figure name -> reason.", {}))
 
 
 class TableSchema(Schema):
     """A table as column names and rows (spills into cells as it is)."""
 
-    columns = fields.List(fields.String(), required=True, metadata=_meta(
+    columns = fields.List(fields.String(), required=True, metadata=doc(
         "Column names, in order (the fields of CashFlowRow).", ["year", "discount_factor"]))
-    rows = fields.List(fields.List(fields.Float(allow_none=True)), required=True, metadata=_meta(
+    rows = fields.List(fields.List(fields.Float(allow_none=True)), required=True, metadata=doc(
         "One row per year 0..term_years, values in column order.", [[0, 1.0]]))
 
 
@@ -103,7 +104,7 @@ def _format_field(choices: tuple[str, ...]) -> fields.String:
         "csv": "csv (header row, CRLF; for IMPORTDATA and Power Query)",
         "xml": "xml (flat, no namespaces; for FILTERXML)",
     }
-    return fields.String(load_default="json", validate=validate.OneOf(choices), metadata=_meta(
+    return fields.String(load_default="json", validate=validate.OneOf(choices), metadata=doc(
         "Representation of the answer: " + ", ".join(what[c] for c in choices) + ".",
         "text" if "text" in choices else "csv"))
 
@@ -111,7 +112,6 @@ def _format_field(choices: tuple[str, ...]) -> fields.String:
 APPRAISAL_FIELD_PATTERN = flat.field_pattern(AppraisalSchema())
 SERIES_FIELD_PATTERN = flat.field_pattern(SeriesFiguresSchema())
 #: The flat form of the proposal: dotted query parameters, generated from ProposalSchema.
-#: One instance for every load: its compiled fast path (svcalc.api.loading) is built once.
 _PROPOSAL = ProposalSchema()
 FLAT_PROPOSAL = flat.flat_fields(ProposalSchema())
 FLAT_NAMES = {f.data_key for f in FLAT_PROPOSAL.values()}
@@ -123,10 +123,10 @@ _APPRAISAL_FIELD_DOC = (
     + ", ".join(AppraisalSchema().fields) + ".")
 
 
-def _figure_field(pattern: str, doc: str, example: str) -> fields.String:
+def _figure_field(pattern: str, description: str, example: str) -> fields.String:
     return fields.String(validate=[
         validate.Length(max=200), validate.Regexp(pattern, error="Not a figure svcalc reports.")],
-        metadata={**_meta(doc, example), "pattern": pattern})
+        metadata={**doc(description, example), "pattern": pattern})
 
 
 FlatProposalSchema = Schema.from_dict(FLAT_PROPOSAL, name="FlatProposal")
@@ -148,7 +148,7 @@ SeriesQuerySchema = Schema.from_dict({
         "in Excel: TEXTJOIN(\",\",TRUE,ROUND(B1:B11,9))).", example="-1000,300,400,500",
         unit=UNIT_MONEY),
     "rate": fields.Float(allow_nan=False, validate=validate.Range(-0.99, 1.0, min_inclusive=False),
-                         metadata={**_meta("Flat discount rate (0.05 = 5%). Leave it out for "
+                         metadata={**doc("Flat discount rate (0.05 = 5%). Leave it out for "
                                            "the Green Book STPR schedule.", 0.05, UNIT_RATE),
                                    "exclusiveMinimum": True}),
     "field": _figure_field(SERIES_FIELD_PATTERN, "Which figure: npv, irr, payback_years, "
@@ -164,17 +164,17 @@ class SheetOperationSchema(Schema):
     """One operation of a batch: one spreadsheet cell's question."""
 
     operation = fields.String(required=True, validate=validate.OneOf(
-        ("appraisal", "series", "cash_flows")), metadata=_meta(
+        ("appraisal", "series", "cash_flows")), metadata=doc(
         "appraisal: a figure of the appraisal of params (or proposal); series: a figure of "
         "values; cash_flows: the cash-flow table of params (or proposal) as a matrix, header "
         "row first.", "appraisal"))
     field = fields.String(load_default="", validate=[
         validate.Length(max=200), validate.Regexp(r"^[a-z0-9_.]*$", error="Not a dotted path.")],
-        metadata=_meta("Dotted path of the figure (as the GET endpoints' field).", "public.npv"))
+        metadata=doc("Dotted path of the figure (as the GET endpoints' field).", "public.npv"))
     params = fields.Dict(
         keys=fields.String(validate=validate.Length(max=100)), values=fields.Raw(),
         validate=validate.Length(max=100),
-        metadata={**_meta("The proposal as flat parameters, named as the GET query parameters "
+        metadata={**doc("The proposal as flat parameters, named as the GET query parameters "
                           "(public.annual_payment ...): a number, a string, or a list of "
                           "numbers (one per contract year).",
                           {"term_years": 10, "public.baseline_annual_cost": 10000000}),
@@ -182,13 +182,13 @@ class SheetOperationSchema(Schema):
                   "additionalProperties": {"oneOf": [
                       {"type": "number"}, {"type": "string", "maxLength": 2000},
                       {"type": "array", "maxItems": 60, "items": {"type": "number"}}]}})
-    proposal = fields.Dict(metadata={**_meta(
+    proposal = fields.Dict(metadata={**doc(
         "The proposal as a full JSON object (see Proposal), instead of params.", None),
         "allOf": [{"$ref": "#/components/schemas/Proposal"}]})
     values = fields.List(
         fields.Float(allow_nan=False, validate=validate.Range(-MONEY_MAX, MONEY_MAX)),
         validate=validate.Length(1, MAX_BATCH_VALUES),
-        metadata=_meta("series: the cash flows, year 0 first.", [-1000, 300, 400, 500],
+        metadata=doc("series: the cash flows, year 0 first.", [-1000, 300, 400, 500],
                        UNIT_MONEY))
     rate = Rate("series: flat discount rate; leave it out for the Green Book STPR schedule.",
                 0.05)
@@ -227,20 +227,20 @@ class SheetBatchSchema(Schema):
 class ItemProblemSchema(Schema):
     """A batch item's error: RFC 9457 problem details with the item's index."""
 
-    type = fields.String(required=True, metadata=_meta("Problem type URI.",
+    type = fields.String(required=True, metadata=doc("Problem type URI.",
                                                        PROBLEM_BASE + "validation-error"))
-    title = fields.String(required=True, metadata=_meta("Summary.", "Request is not valid"))
-    status = fields.Integer(required=True, metadata=_meta("HTTP status this item would have "
+    title = fields.String(required=True, metadata=doc("Summary.", "Request is not valid"))
+    status = fields.Integer(required=True, metadata=doc("HTTP status this item would have "
                                                           "had on its own.", 422,
                                                           "HTTP status code"))
-    detail = fields.String(required=True, metadata=_meta("What went wrong.",
+    detail = fields.String(required=True, metadata=doc("What went wrong.",
                                                          "1 field is invalid."))
-    instance = fields.String(required=True, metadata=_meta("The request path.",
+    instance = fields.String(required=True, metadata=doc("The request path.",
                                                            "/v1/sheets/batch"))
     errors = fields.List(fields.Dict(), required=True, metadata={
         "description": "Every invalid field: {pointer, detail}, pointers into the batch body.",
         "items": {"$ref": "#/components/schemas/ProblemError"}})
-    index = fields.Integer(required=True, metadata=_meta("The operation's index.", 3,
+    index = fields.Integer(required=True, metadata=doc("The operation's index.", 3,
                                                          "position in operations (0-based)"))
 
 
@@ -290,7 +290,7 @@ def _appraise(proposal: core.Proposal, flat_prefix: str | None,
         else:
             errors = [{"pointer": body_prefix + exc.pointer.lstrip("#"), "detail": str(exc)}]
         raise _ItemError(errors) from None
-    result: dict[str, Any] = AppraisalSchema().dump(appraisal)
+    result: dict[str, Any] = body(appraisal)
     return result
 
 
@@ -338,7 +338,7 @@ def _answer_appraisal(query: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
 
 
 def _answer_series(query: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    root = SeriesFiguresSchema().dump(evaluate(query["values"], query.get("rate")))
+    root = body(evaluate(query["values"], query.get("rate")))
     return _figure(root, query.get("field", ""), "#/query/field"), root
 
 
@@ -366,7 +366,7 @@ def _operation(index: int, item: Any, cache: dict[str, dict[str, Any]]) -> dict[
     if kind == "series":
         if "values" not in op:
             raise _ItemError([{"pointer": f"{base}/values", "detail": "Required for series."}])
-        root = SeriesFiguresSchema().dump(evaluate(op["values"], op.get("rate")))
+        root = body(evaluate(op["values"], op.get("rate")))
         return _figure(root, dotted, f"{base}/field")
     root = _batch_appraisal(op, base, cache)
     if kind == "cash_flows":
@@ -559,7 +559,7 @@ def get_cash_flows(query: dict[str, Any]) -> Any:
 @bp.arguments(TableFormatQuerySchema(), location="query", unknown=RAISE)
 @bp.response(200, TableSchema, example=EXAMPLES["cash_flows_post"]["application/json"])
 @_document_formats("cash_flows_post", table=True)
-@document_body_errors
+@document_body_errors(bp)
 def post_cash_flows(proposal: core.Proposal, query: dict[str, Any]) -> Any:
     """Get the cash-flow table of a full proposal
 
@@ -577,7 +577,7 @@ def post_cash_flows(proposal: core.Proposal, query: dict[str, Any]) -> Any:
 @limits.budget(limits.BATCH_KEY)
 @bp.arguments(SheetBatchSchema(), example=_BATCH_EXAMPLE)
 @bp.response(200, SheetBatchResultSchema, example=EXAMPLES["batch"])
-@document_body_errors
+@document_body_errors(bp)
 def create_sheet_batch(body: dict[str, Any]) -> dict[str, Any]:
     """Answer many spreadsheet operations in one request
 

@@ -3,9 +3,10 @@
 Every function here can be called and tested with plain Python and numpy values.
 """
 
-from svcalc.core.appraisal import Flows, appraise, appraise_many, resolve
+from svcalc.core.appraisal import appraise, appraise_many
 from svcalc.core.errors import ProposalError, SvcalcError
 from svcalc.core.finance import IrrResult, irr, npv, payback
+from svcalc.core.flows import Flows, resolve
 from svcalc.core.model import (
     PARTNERSHIP_MODELS,
     Appraisal,

@@ -23,15 +23,18 @@ of adults are offline and 16% lack basic digital skills).
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
+from svcalc.core import finance
 from svcalc.core.errors import ProposalError
 from svcalc.core.model import CHANNEL_NAMES, ChannelShift, ChannelShiftCase, ChannelShiftYear
-from svcalc.core.records import record
 from svcalc.core.reference import REFERENCE
 
 __all__ = ["ContactCosts", "DIGITAL_CHANNELS", "channel_shift_case", "contact_costs",
-           "contact_flows", "migration_pp_per_year"]
+           "migration_pp_per_year"]
 
 #: Channels that need the citizen to be online (reference data ``channel_costs``).
 DIGITAL_CHANNELS: frozenset[str] = frozenset(
@@ -41,7 +44,7 @@ DIGITAL_CHANNELS: frozenset[str] = frozenset(
 _SHARE_TOLERANCE = 1e-6
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ContactCosts:
     """Per-year contact figures, years 1..T (arrays of length T; ``shares`` is channels x T)."""
 
@@ -116,46 +119,25 @@ def contact_costs(cs: ChannelShift, n_years: int, stretch: float = 1.0) -> Conta
     now = np.array([ch.share_now for ch in cs.channels])
     target = np.array([ch.share_target for ch in cs.channels])
     progress = _progress(n_years, cs.years_to_target * stretch)
-    years = np.arange(n_years, dtype=float)
-    contacts = cs.annual_contacts * np.power(1.0 + cs.contact_growth, years)
+    growth = np.full(n_years, 1.0 + cs.contact_growth)
+    growth[0] = 1.0
+    contacts = cs.annual_contacts * np.cumprod(growth)
     a_now = cs.avoidable_contact_now
     a_target = a_now if cs.avoidable_contact_target is None else cs.avoidable_contact_target
     avoidable = a_now + (a_target - a_now) * progress
     # The necessary contacts C(1 - a_0) stay; the total is what they are at the new avoidable rate.
     shifted_volume = contacts * (1.0 - a_now) / (1.0 - avoidable)
     shares = now[:, None] + (target - now)[:, None] * progress[None, :]
-    cost_per_contact = unit @ shares
+    # Sums over the channels in order (not a BLAS product): the same on every machine.
+    cost_per_contact = (unit[:, None] * shares).sum(axis=0)
     return ContactCosts(
         contacts_baseline=contacts,
         contacts_shifted=shifted_volume,
         avoidable=avoidable,
         shares=shares,
-        cost_baseline=contacts * float(unit @ now),
+        cost_baseline=contacts * math.fsum((unit * now).tolist()),
         cost_shifted=shifted_volume * cost_per_contact,
     )
-
-
-def contact_flows(cs: ChannelShift | None, n_years: int, stretch: float = 1.0,
-                  costs: ContactCosts | None = None) -> dict[str, np.ndarray]:
-    """The contact-cost arrays of :class:`~svcalc.core.appraisal.Flows`, years 1..n_years.
-
-    Business as usual carries the cost at today's mix and avoidable rate; the side named by
-    ``borne_by`` carries the shifted cost; the other side nothing. Without a channel shift, all
-    three are zeros. A risk-adjusted view rebuilds its flows with
-    ``dataclasses.replace(flows, **contact_flows(cs, n, stretch))``. ``costs`` is
-    ``contact_costs(cs, n_years, stretch)`` when the caller already has it (it is not recomputed).
-    """
-    zeros = np.zeros(n_years)
-    if cs is None:
-        return {"baseline_contact": zeros, "public_contact": zeros, "supplier_contact": zeros}
-    if costs is None:
-        costs = contact_costs(cs, n_years, stretch)
-    public = cs.borne_by == "public"
-    return {
-        "baseline_contact": costs.cost_baseline,
-        "public_contact": costs.cost_shifted if public else zeros,
-        "supplier_contact": zeros if public else costs.cost_shifted,
-    }
 
 
 def migration_pp_per_year(cs: ChannelShift, stretch: float = 1.0) -> dict[str, float]:
@@ -175,18 +157,14 @@ def _digital_share(cs: ChannelShift, key: str) -> float:
     return float(sum(getattr(ch, key) for ch in cs.channels if ch.channel in DIGITAL_CHANNELS))
 
 
-def channel_shift_case(cs: ChannelShift, factors: np.ndarray,
-                       stretch_risk_adjusted: float = 1.0, *, stated: ContactCosts | None = None,
-                       adjusted: ContactCosts | None = None) -> ChannelShiftCase:
+def channel_shift_case(cs: ChannelShift, factors: np.ndarray, stated: ContactCosts,
+                       adjusted: ContactCosts, stretch_risk_adjusted: float) -> ChannelShiftCase:
     """The response block: per-year table, PVs at the public discount factors, migration speed.
 
-    ``factors`` are the public discount factors for years 0..T. ``stated`` and ``adjusted`` are
-    ``contact_costs(cs, T)`` and ``contact_costs(cs, T, stretch_risk_adjusted)`` when the caller
-    already has them (an appraisal computes both for its cash flows).
+    ``factors`` are the public discount factors for years 0..T; ``stated`` and ``adjusted`` the
+    contact costs as stated and with the migration slowed by ``stretch_risk_adjusted``.
     """
     n = factors.size - 1
-    if stated is None:
-        stated = contact_costs(cs, n)
     dfs = factors[1:]
     notes: dict[str, str] = {}
     if cs.years_to_target > n:
@@ -194,20 +172,13 @@ def channel_shift_case(cs: ChannelShift, factors: np.ndarray,
             f"the target mix is reached after the term ({cs.years_to_target} > {n} years); the "
             "table stops part-way along the migration"
         )
-    if stretch_risk_adjusted > 1.0:
-        if adjusted is None:
-            adjusted = contact_costs(cs, n, stretch_risk_adjusted)
-        saving_ra = float(np.dot(adjusted.saving, dfs))
-    else:
-        saving_ra = float(np.dot(stated.saving, dfs))
     digital = np.array([ch.channel in DIGITAL_CHANNELS for ch in cs.channels])
-    digital_by_year = digital.astype(float) @ stated.shares
+    digital_by_year = (digital[:, None] * stated.shares).sum(axis=0)
     names = [ch.channel for ch in cs.channels]
-    share_rows = stated.shares.T.tolist()
     columns = zip(stated.contacts_baseline.tolist(), stated.contacts_shifted.tolist(),
                   stated.avoidable.tolist(), digital_by_year.tolist(),
                   stated.cost_baseline.tolist(), stated.cost_shifted.tolist(),
-                  stated.saving.tolist(), share_rows, strict=True)
+                  stated.saving.tolist(), stated.shares.T.tolist(), strict=True)
     years = [
         ChannelShiftYear(year=t, contacts_baseline=cb, contacts_shifted=cv, avoidable_share=av,
                          digital_share=dg, cost_baseline=kb, cost_shifted=ks, saving=sv,
@@ -215,8 +186,8 @@ def channel_shift_case(cs: ChannelShift, factors: np.ndarray,
         for t, (cb, cv, av, dg, kb, ks, sv, sh) in enumerate(columns, start=1)
     ]
     migration = migration_pp_per_year(cs)
-    baseline_pv = float(np.dot(stated.cost_baseline, dfs))
-    shifted_pv = float(np.dot(stated.cost_shifted, dfs))
+    baseline_pv = finance.npv(stated.cost_baseline, dfs)
+    shifted_pv = finance.npv(stated.cost_shifted, dfs)
     return ChannelShiftCase(
         borne_by=cs.borne_by,
         years_to_target=cs.years_to_target,
@@ -228,7 +199,7 @@ def channel_shift_case(cs: ChannelShift, factors: np.ndarray,
         baseline_cost_pv=baseline_pv,
         shifted_cost_pv=shifted_pv,
         saving_pv=baseline_pv - shifted_pv,
-        saving_pv_risk_adjusted=saving_ra,
+        saving_pv_risk_adjusted=finance.npv(adjusted.saving, dfs),
         years=years,
         notes=notes,
     )

@@ -21,11 +21,11 @@ figures is said in ``reason``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from svcalc.core.appraisal import appraise
-from svcalc.core.flags import money
 from svcalc.core.model import Appraisal, Proposal
-from svcalc.core.records import record
+from svcalc.core.texts import money
 
 __all__ = ["BAU", "ComparedOption", "Comparison", "compare"]
 
@@ -33,7 +33,7 @@ __all__ = ["BAU", "ComparedOption", "Comparison", "compare"]
 BAU = "business_as_usual"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ComparedOption:
     """One option's place in the ranking. ``appraisal`` is ``None`` for business as usual."""
 
@@ -49,7 +49,7 @@ class ComparedOption:
     appraisal: Appraisal | None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Comparison:
     """The ranked options (business as usual included) and why the top one wins."""
 
@@ -63,9 +63,11 @@ def _row(label: str, a: Appraisal) -> ComparedOption:
     sv = a.social_value
     social = sv.present_value if sv is not None else 0.0
     social_ra = sv.present_value_risk_adjusted if sv is not None else 0.0
-    return ComparedOption(0, label, False, a.public.npv + social,
-                          a.public.npv_risk_adjusted + social_ra, a.public.npv,
-                          a.public.npv_risk_adjusted, social, social_ra, a)
+    return ComparedOption(rank=0, option=label, counterfactual=False, npsv=a.public.npv + social,
+                          npsv_risk_adjusted=a.public.npv_risk_adjusted + social_ra,
+                          public_npv=a.public.npv,
+                          public_npv_risk_adjusted=a.public.npv_risk_adjusted,
+                          social_value=social, social_value_risk_adjusted=social_ra, appraisal=a)
 
 
 def _order(rows: Sequence[ComparedOption], key: str) -> list[ComparedOption]:
@@ -79,9 +81,11 @@ def compare(options: Sequence[tuple[str, Proposal]], currency: str = "GBP") -> C
     The proposals must share term and discounting (the API checks it, naming the field).
     """
     rows = [_row(label, appraise(p)) for label, p in options]
-    bau = ComparedOption(0, BAU, True, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, None)
-    ranked = _order([*rows, bau], "npsv_risk_adjusted")
-    ranked = [ComparedOption(i + 1, *_fields(r)[1:]) for i, r in enumerate(ranked)]
+    bau = ComparedOption(rank=0, option=BAU, counterfactual=True, npsv=0.0, npsv_risk_adjusted=0.0,
+                         public_npv=0.0, public_npv_risk_adjusted=0.0, social_value=0.0,
+                         social_value_risk_adjusted=0.0, appraisal=None)
+    ranked = [replace(r, rank=i + 1)
+              for i, r in enumerate(_order([*rows, bau], "npsv_risk_adjusted"))]
     stated_top = _order([*rows, bau], "npsv")[0].option
     top = ranked[0]
     runner = ranked[1] if len(ranked) > 1 else None
@@ -102,9 +106,5 @@ def compare(options: Sequence[tuple[str, Proposal]], currency: str = "GBP") -> C
     if stated_top != top.option:
         reason += (f" On stated figures {stated_top} would rank first: its case depends on "
                    f"assumptions that optimism bias removes.")
-    return Comparison("npsv_risk_adjusted", top.option, reason, ranked)
-
-
-def _fields(r: ComparedOption) -> tuple[object, ...]:
-    return (r.rank, r.option, r.counterfactual, r.npsv, r.npsv_risk_adjusted, r.public_npv,
-            r.public_npv_risk_adjusted, r.social_value, r.social_value_risk_adjusted, r.appraisal)
+    return Comparison(ranked_by="npsv_risk_adjusted", preferred=top.option, reason=reason,
+                      options=ranked)

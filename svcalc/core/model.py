@@ -2,79 +2,42 @@
 
 A yearly figure (``YearlyValue``) is either one number that applies to every contract year or a
 sequence with one value per year 1..term_years. Money is a float in the proposal's currency;
-rates and shares are decimal fractions.
+rates and shares are decimal fractions. A field annotated :data:`Money` is an amount of money:
+the API rounds it to 2 decimals when it renders a response, and only then.
+
+The appraisal's records are declared in the order their fields appear in a response.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import field
-from typing import Literal, NamedTuple, overload
-
-import numpy as np
-
-from svcalc.core.records import record
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Literal, NamedTuple
 
 YearlyValue = float | Sequence[float]
+#: An amount of money in the proposal's currency (real base-year prices).
+Money = Annotated[float, "money"]
 
 PartnershipModel = Literal[
-    "outsourcing",
-    "long_term_partnership",
-    "joint_venture",
-    "shared_service",
-    "channel_shift",
+    "outsourcing", "long_term_partnership", "joint_venture", "shared_service", "channel_shift",
     "other",
 ]
 PARTNERSHIP_MODELS: tuple[str, ...] = PartnershipModel.__args__  # type: ignore[attr-defined]
-PriceBasis = Literal["real", "nominal"]
-
-__all__ = [
-    "PARTNERSHIP_MODELS",
-    "PROJECT_TYPES",
-    "RATINGS",
-    "Appraisal",
-    "CashFlowRow",
-    "CashFlowTable",
-    "Flag",
-    "Method",
-    "PartnershipCase",
-    "Proposal",
-    "PublicCase",
-    "PublicSide",
-    "RiskAssumptions",
-    "RiskInput",
-    "Sensitivity",
-    "SupplierCase",
-    "SupplierSide",
-    "Sustainable",
-    "SwitchingValue",
-    "TornadoRow",
-    "UpfrontCosts",
-    "Verdict",
-    "YearlyValue",
-    "CHANNEL_NAMES",
-    "Acceptability",
-    "Channel",
-    "ChannelShift",
-    "ChannelShiftCase",
-    "ChannelShiftYear",
-    "Outcome",
-    "OutcomeValue",
-    "Score",
-    "ScoreComponent",
-    "Scores",
-    "SocialValue",
-    "SocialValueCase",
-]
-
 ChannelName = Literal["face_to_face", "telephone", "post", "email", "online"]
 CHANNEL_NAMES: tuple[str, ...] = ChannelName.__args__  # type: ignore[attr-defined]
-
+ProjectType = Literal[
+    "standard_buildings", "non_standard_buildings", "standard_civil_engineering",
+    "non_standard_civil_engineering", "equipment_development", "outsourcing",
+]
+PROJECT_TYPES: tuple[str, ...] = ProjectType.__args__  # type: ignore[attr-defined]
+RATINGS: tuple[str, ...] = ("not_viable", "over_bullish", "viable_with_cautions", "robust")
+SIMULATION_INPUTS: tuple[str, ...] = ("public_saving", "upfront_costs", "supplier_operating_cost")
+DISTRIBUTIONS: tuple[str, ...] = ("triangular", "uniform", "normal")
 
 # --------------------------------------------------------------------------- the proposal
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class UpfrontCosts:
     """One-off public costs in year 0. ``None`` means "not given" (flags tell it from 0)."""
 
@@ -88,10 +51,10 @@ class UpfrontCosts:
     def total(self) -> float:
         """Sum of the given items."""
         items = (self.procurement, self.transition, self.it, self.legal, self.other)
-        return float(sum([v for v in items if v is not None]))  # a list: the same sum, faster
+        return float(sum(v for v in items if v is not None))
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PublicSide:
     """The public body: its business-as-usual cost and what the partnership costs it."""
 
@@ -102,7 +65,7 @@ class PublicSide:
     discount_rate: float | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SupplierSide:
     """The private partner: its investment, running cost and other income."""
 
@@ -112,230 +75,7 @@ class SupplierSide:
     cost_of_capital: float = 0.08
 
 
-@record
-class Proposal:
-    """A proposed partnership, as DESIGN.md section 3 describes it."""
-
-    term_years: int
-    public: PublicSide
-    supplier: SupplierSide
-    name: str | None = None
-    partnership_model: str = "other"
-    price_basis: str = "real"
-    inflation: float | None = None
-    currency: str = "GBP"
-    risk: RiskInput | None = None
-    channel_shift: ChannelShift | None = None
-    social_value: SocialValue | None = None
-    acceptability: Acceptability | None = None
-    simulation: SimulationInput | None = None
-
-
-# --------------------------------------------------------------------------- the appraisal
-
-
-Severity = Literal["info", "warning", "critical"]
-
-
-@record
-class Flag:
-    """An over-bullish or one-sided assumption, with its evidence (DESIGN.md section 6).
-
-    ``field`` is a JSON pointer into the request (``#/public/annual_payment``); ``given`` is the
-    figure the proposal implies and ``benchmark`` the reference it is judged against, both in the
-    unit the message names; ``source`` cites the benchmark.
-    """
-
-    code: str
-    severity: str
-    field: str
-    message: str
-    given: float | str | None
-    benchmark: float | str | None
-    source: str
-
-
-@record
-class Method:
-    """How the figures were made, so that an appraisal can be reproduced."""
-
-    version: str
-    reference_version: str
-    discounting: str
-    public_discount_rate: float | None
-    supplier_discount_rate: float
-    price_basis: str
-    currency: str
-
-
-@record
-class PublicCase:
-    """The public body's business case against business as usual (STPR or its flat rate)."""
-
-    npv: float
-    irr: float | None
-    payback_years: float | None
-    discounted_payback_years: float | None
-    first_saving_year: int | None
-    peak_funding_requirement: float
-    upfront_costs: float
-    annual_saving_steady_state: float
-    saving_share_of_baseline: float | None
-    bcr: float | None
-    vfm_category: str | None
-    notes: dict[str, str]
-    npv_risk_adjusted: float
-    payback_years_risk_adjusted: float | None
-
-
-@record
-class SupplierCase:
-    """The supplier's business case at its own cost of capital."""
-
-    npv: float
-    irr: float | None
-    payback_years: float | None
-    discounted_payback_years: float | None
-    peak_funding_requirement: float
-    whole_life_margin: float | None
-    annual_margins: list[float | None]
-    notes: dict[str, str]
-    npv_risk_adjusted: float
-    whole_life_margin_risk_adjusted: float | None
-
-
-@record
-class PartnershipCase:
-    """The Support principle: does the partnership deliver for less than going it alone?"""
-
-    individual_delivery_cost: float
-    partnership_cost: float
-    support_ratio: float | None
-    supplier_npv_at_public_rate: float
-    value_share_public: float | None
-    notes: dict[str, str]
-    support_ratio_risk_adjusted: float | None
-
-
-class CashFlowRow(NamedTuple):
-    """One year of the cash-flow table (real, base-year prices).
-
-    A NamedTuple, not a frozen dataclass: a table has up to 61 rows and a frozen dataclass's
-    ``__init__`` sets each of the 19 fields through ``object.__setattr__``.
-    """
-
-    year: int
-    discount_factor: float
-    baseline_cost: float
-    annual_payment: float
-    retained_costs: float
-    public_upfront_costs: float
-    public_net: float
-    public_cumulative: float
-    public_discounted: float
-    supplier_revenue: float
-    supplier_operating_cost: float
-    supplier_upfront_investment: float
-    supplier_net: float
-    supplier_cumulative: float
-    supplier_discount_factor: float
-    supplier_discounted: float
-    baseline_contact_cost: float = 0.0
-    public_contact_cost: float = 0.0
-    supplier_contact_cost: float = 0.0
-
-
-class CashFlowTable(Sequence[CashFlowRow]):
-    """The cash-flow table, held by column: a read-only float array with one row per
-    :class:`CashFlowRow` field (year included) and one column per year 0..term_years.
-
-    It reads as a sequence of :class:`CashFlowRow` (``table[3].public_net``, slicing, iteration,
-    ``==`` with another table or a list of rows), each row made when asked for. The response
-    dump reads :attr:`columns` instead: one array, rounded in one numpy call, rather than 19 x
-    (T+1) row attributes transposed back into columns.
-    """
-
-    __slots__ = ("columns",)
-    #: The field each row of :attr:`columns` holds, in order (``CashFlowRow._fields``).
-    column_names: tuple[str, ...] = CashFlowRow._fields
-
-    def __init__(self, columns: np.ndarray) -> None:
-        if columns.ndim != 2 or columns.shape[0] != len(self.column_names):
-            raise ValueError(f"expected {len(self.column_names)} columns, got {columns.shape}")
-        columns.flags.writeable = False
-        self.columns: np.ndarray = columns
-
-    def __len__(self) -> int:
-        return int(self.columns.shape[1])
-
-    def _row(self, values: list[float]) -> CashFlowRow:
-        return CashFlowRow(int(values[0]), *values[1:])
-
-    @overload
-    def __getitem__(self, index: int) -> CashFlowRow: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[CashFlowRow]: ...
-
-    def __getitem__(self, index: int | slice) -> CashFlowRow | list[CashFlowRow]:
-        if isinstance(index, slice):
-            return [self._row(v) for v in self.columns[:, index].T.tolist()]
-        return self._row(self.columns[:, index].tolist())
-
-    def __iter__(self) -> Iterator[CashFlowRow]:
-        return map(self._row, self.columns.T.tolist())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, CashFlowTable | list | tuple):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __reduce__(self) -> tuple[type[CashFlowTable], tuple[np.ndarray]]:
-        # Copies and pickles are made through __init__, so they are read-only too.
-        return CashFlowTable, (self.columns,)
-
-    def __repr__(self) -> str:
-        return f"CashFlowTable({list(self)!r})"
-
-
-@record
-class Appraisal:
-    """The whole answer for one proposal."""
-
-    name: str | None
-    method: Method
-    public: PublicCase
-    supplier: SupplierCase
-    partnership: PartnershipCase
-    cash_flows: CashFlowTable
-    verdict: Verdict
-    risk: RiskAssumptions
-    sensitivity: Sensitivity
-    flags: list[Flag]
-    social_value: SocialValueCase | None = None
-    channel_shift: ChannelShiftCase | None = None
-    simulation: SimulationResult | None = None
-
-
-# --------------------------------------------------------------------------- risk, sensitivity,
-# verdict (DESIGN.md sections 4.6, 4.7, 7). Appended here so the proposal and appraisal above can
-# refer to them without reshaping the existing classes.
-
-ProjectType = Literal[
-    "standard_buildings",
-    "non_standard_buildings",
-    "standard_civil_engineering",
-    "non_standard_civil_engineering",
-    "equipment_development",
-    "outsourcing",
-]
-PROJECT_TYPES: tuple[str, ...] = ProjectType.__args__  # type: ignore[attr-defined]
-RATINGS: tuple[str, ...] = ("not_viable", "over_bullish", "viable_with_cautions", "robust")
-
-
-@record
+@dataclass(frozen=True, slots=True)
 class RiskInput:
     """The request's ``risk`` block: which optimism-bias row applies, and how far it is mitigated.
 
@@ -348,27 +88,7 @@ class RiskInput:
     mitigation: float = 0.0
 
 
-@record
-class RiskAssumptions:
-    """The optimism-bias uplifts applied in the risk-adjusted view (echoed in the response)."""
-
-    project_type: str
-    project_type_defaulted: bool
-    mitigation: float
-    public_it_uplift: float
-    public_other_upfront_uplift: float
-    supplier_investment_uplift: float
-    supplier_operating_cost_uplift: float
-    duration_uplift: float | None
-    public_upfront_costs_risk_adjusted: float
-    notes: dict[str, str]
-
-
-# --------------------------------------------------------------------------- channel shift,
-# social value and acceptability (DESIGN.md 4.4, 4.5, 5)
-
-
-@record
+@dataclass(frozen=True, slots=True)
 class Channel:
     """One contact channel: its average cost per contact and its share of contacts now and at
     the target."""
@@ -379,7 +99,7 @@ class Channel:
     share_target: float
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ChannelShift:
     """Moving contact from costly channels to cheaper ones (DESIGN.md 4.4).
 
@@ -398,7 +118,7 @@ class ChannelShift:
     avoidable_contact_target: float | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """One monetised social outcome (DESIGN.md 4.5).
 
@@ -420,7 +140,7 @@ class Outcome:
     drop_off: float = 0.0
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SocialValue:
     """The social value outcomes a proposal claims. ``base_calendar_year`` is the calendar year
     of year 0, needed by proxies that vary by calendar year (carbon)."""
@@ -429,7 +149,7 @@ class SocialValue:
     base_calendar_year: int | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Acceptability:
     """Evidence that citizens, staff and organisations will accept the new way of delivery.
     ``None`` means "not given": the score names it as missing rather than guessing."""
@@ -444,76 +164,66 @@ class Acceptability:
     jobs_lost: int | None = None
 
 
-@record
-class ChannelShiftYear:
-    """One contract year of the channel-shift table."""
+@dataclass(frozen=True, slots=True)
+class InputRange:
+    """The spread of one key input as relative changes (``-0.1`` = 10% lower than stated).
 
-    year: int
-    contacts_baseline: float
-    contacts_shifted: float
-    avoidable_share: float
-    digital_share: float
-    cost_baseline: float
-    cost_shifted: float
-    saving: float
-    shares: dict[str, float]
+    ``triangular``: from ``low`` to ``high``, most likely as stated (0 clipped into the range);
+    ``uniform``: evenly from ``low`` to ``high``; ``normal``: ``low`` and ``high`` are its 10th and
+    90th percentiles.
+    """
 
-
-@record
-class ChannelShiftCase:
-    """The channel-shift results: contact cost as usual vs shifted, and how fast it moves."""
-
-    borne_by: str
-    years_to_target: int
-    stretch_risk_adjusted: float
-    migration_pp_per_year: dict[str, float]
-    max_migration_pp_per_year: float
-    digital_share_now: float
-    digital_share_target: float
-    baseline_cost_pv: float
-    shifted_cost_pv: float
-    saving_pv: float
-    saving_pv_risk_adjusted: float
-    years: list[ChannelShiftYear]
-    notes: dict[str, str]
+    low: float
+    high: float
+    distribution: str = "triangular"
 
 
-@record
-class SwitchingValue:
-    """The relative change of one input that brings the NPV it drives to zero, or why none does."""
+@dataclass(frozen=True, slots=True)
+class SimulationInput:
+    """The request's ``simulation`` block: iterations, seed and optional ranges per input."""
 
-    input: str
-    field: str
-    side: str
-    npv: float
-    switching_value: float | None
-    reason: str | None
+    iterations: int = 10_000
+    seed: int = 0
+    bins: int = 20
+    ranges: dict[str, InputRange] = field(default_factory=dict)
 
 
-@record
-class TornadoRow:
-    """NPV of one side with one input moved by -20%, -10%, +10%, +20% (all else as stated)."""
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A proposed partnership, as DESIGN.md section 3 describes it."""
 
-    input: str
-    field: str
-    side: str
-    npv_minus_20: float
-    npv_minus_10: float
-    npv_base: float
-    npv_plus_10: float
-    npv_plus_20: float
-    swing: float
-
-
-@record
-class Sensitivity:
-    """Switching values and the tornado table (DESIGN.md section 4.7)."""
-
-    switching_values: list[SwitchingValue]
-    tornado: list[TornadoRow]
+    term_years: int
+    public: PublicSide
+    supplier: SupplierSide
+    name: str | None = None
+    partnership_model: str = "other"
+    price_basis: str = "real"
+    inflation: float | None = None
+    currency: str = "GBP"
+    risk: RiskInput | None = None
+    channel_shift: ChannelShift | None = None
+    social_value: SocialValue | None = None
+    acceptability: Acceptability | None = None
+    simulation: SimulationInput | None = None
 
 
-@record
+# --------------------------------------------------------------------------- the appraisal
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    """How the figures were made, so that an appraisal can be reproduced."""
+
+    version: str
+    reference_version: str
+    discounting: str
+    public_discount_rate: float | None
+    supplier_discount_rate: float
+    price_basis: str
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
 class Sustainable:
     """Whether each side's NPV is non-negative in the risk-adjusted view."""
 
@@ -521,7 +231,7 @@ class Sustainable:
     supplier: bool
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The answer in one word and one sentence, with the flags that drove it (DESIGN.md 7).
 
@@ -540,25 +250,74 @@ class Verdict:
     vfm_category: str | None
 
 
-@record
+@dataclass(frozen=True, slots=True)
+class PublicCase:
+    """The public body's business case against business as usual (STPR or its flat rate)."""
+
+    npv: Money
+    irr: float | None
+    payback_years: float | None
+    discounted_payback_years: float | None
+    first_saving_year: int | None
+    peak_funding_requirement: Money
+    upfront_costs: Money
+    annual_saving_steady_state: Money
+    saving_share_of_baseline: float | None
+    bcr: float | None
+    vfm_category: str | None
+    notes: dict[str, str]
+    npv_risk_adjusted: Money
+    payback_years_risk_adjusted: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierCase:
+    """The supplier's business case at its own cost of capital."""
+
+    npv: Money
+    irr: float | None
+    payback_years: float | None
+    discounted_payback_years: float | None
+    peak_funding_requirement: Money
+    whole_life_margin: float | None
+    annual_margins: list[float | None]
+    notes: dict[str, str]
+    npv_risk_adjusted: Money
+    whole_life_margin_risk_adjusted: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnershipCase:
+    """The Support principle: does the partnership deliver for less than going it alone?"""
+
+    individual_delivery_cost: Money
+    partnership_cost: Money
+    support_ratio: float | None
+    supplier_npv_at_public_rate: Money
+    value_share_public: float | None
+    notes: dict[str, str]
+    support_ratio_risk_adjusted: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class OutcomeValue:
     """One outcome's value: gross, after adjustments, and discounted."""
 
     name: str
     proxy: str | None
-    unit_value: float
+    unit_value: Money
     price_year: int | None
     source: str
     evidence_grade: int
     haircut: float
     adjustment_factor: float
-    gross_value: float
-    adjusted_value: float
-    present_value: float
-    present_value_risk_adjusted: float
+    gross_value: Money
+    adjusted_value: Money
+    present_value: Money
+    present_value_risk_adjusted: Money
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ScoreComponent:
     """One component of a score: its weight, the credit it earned (0..1, ``None`` when its
     inputs are missing), the figure it was judged on, and why."""
@@ -570,7 +329,7 @@ class ScoreComponent:
     reason: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Score:
     """A 0-100 score with its components. ``coverage`` is the share of the weight whose inputs
     were given; ``missing`` names the inputs that were not; ``penalty`` is the points taken off
@@ -585,7 +344,7 @@ class Score:
     note: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Scores:
     """The three principles of social value in a partnership (DESIGN.md 5)."""
 
@@ -594,70 +353,124 @@ class Scores:
     acceptability: Score
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SocialValueCase:
     """Monetised social value and the three scores."""
 
-    present_value: float
-    present_value_risk_adjusted: float
+    present_value: Money
+    present_value_risk_adjusted: Money
     share_of_contract_value: float | None
     outcomes: list[OutcomeValue]
     scores: Scores
     notes: dict[str, str]
 
 
-# --------------------------------------------------------------------------- Monte Carlo
-# simulation (DESIGN.md 4.7, issue 7). Appended; the core is svcalc/core/simulation.py.
+@dataclass(frozen=True, slots=True)
+class ChannelShiftYear:
+    """One contract year of the channel-shift table."""
 
-SIMULATION_INPUTS: tuple[str, ...] = ("public_saving", "upfront_costs", "supplier_operating_cost")
-DISTRIBUTIONS: tuple[str, ...] = ("triangular", "uniform", "normal")
-
-
-@record
-class InputRange:
-    """The spread of one key input as relative changes (``-0.1`` = 10% lower than stated).
-
-    ``triangular``: from ``low`` to ``high``, most likely as stated (0 clipped into the range);
-    ``uniform``: evenly from ``low`` to ``high``; ``normal``: ``low`` and ``high`` are its 10th and
-    90th percentiles.
-    """
-
-    low: float
-    high: float
-    distribution: str = "triangular"
+    year: int
+    contacts_baseline: float
+    contacts_shifted: float
+    avoidable_share: float
+    digital_share: float
+    cost_baseline: Money
+    cost_shifted: Money
+    saving: Money
+    shares: dict[str, float]
 
 
-@record
-class SimulationInput:
-    """The request's ``simulation`` block: iterations, seed and optional ranges per input."""
+@dataclass(frozen=True, slots=True)
+class ChannelShiftCase:
+    """The channel-shift results: contact cost as usual vs shifted, and how fast it moves."""
 
-    iterations: int = 10_000
-    seed: int = 0
-    bins: int = 20
-    ranges: dict[str, InputRange] = field(default_factory=dict)
+    borne_by: str
+    years_to_target: int
+    stretch_risk_adjusted: float
+    migration_pp_per_year: dict[str, float]
+    max_migration_pp_per_year: float
+    digital_share_now: float
+    digital_share_target: float
+    baseline_cost_pv: Money
+    shifted_cost_pv: Money
+    saving_pv: Money
+    saving_pv_risk_adjusted: Money
+    years: list[ChannelShiftYear]
+    notes: dict[str, str]
 
 
-@record
+@dataclass(frozen=True, slots=True)
+class RiskAssumptions:
+    """The optimism-bias uplifts applied in the risk-adjusted view (echoed in the response)."""
+
+    project_type: str
+    project_type_defaulted: bool
+    mitigation: float
+    public_it_uplift: float
+    public_other_upfront_uplift: float
+    supplier_investment_uplift: float
+    supplier_operating_cost_uplift: float
+    duration_uplift: float | None
+    public_upfront_costs_risk_adjusted: Money
+    notes: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchingValue:
+    """The relative change of one input that brings the NPV it drives to zero, or why none does."""
+
+    input: str
+    field: str
+    side: str
+    npv: Money
+    switching_value: float | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TornadoRow:
+    """NPV of one side with one input moved by -20%, -10%, +10%, +20% (all else as stated)."""
+
+    input: str
+    field: str
+    side: str
+    npv_minus_20: Money
+    npv_minus_10: Money
+    npv_base: Money
+    npv_plus_10: Money
+    npv_plus_20: Money
+    swing: Money
+
+
+@dataclass(frozen=True, slots=True)
+class Sensitivity:
+    """Switching values and the tornado table (DESIGN.md section 4.7)."""
+
+    switching_values: list[SwitchingValue]
+    tornado: list[TornadoRow]
+
+
+@dataclass(frozen=True, slots=True)
 class Histogram:
     """Bin edges (``len(counts) + 1`` of them) and the count of scenarios in each bin."""
 
-    edges: list[float]
+    edges: list[Money]
     counts: list[int]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class NpvDistribution:
     """One side's NPV over the simulated scenarios."""
 
-    p10: float
-    p50: float
-    p90: float
-    mean: float
+    p10: Money
+    p50: Money
+    p90: Money
+    mean: Money
     probability_negative: float
     histogram: Histogram
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SimulationResult:
     """Monte Carlo over the key inputs (the switching-value levers)."""
 
@@ -667,3 +480,65 @@ class SimulationResult:
     public_npv: NpvDistribution
     supplier_npv: NpvDistribution
     probability_both_sustainable: float
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """An over-bullish or one-sided assumption, with its evidence (DESIGN.md section 6).
+
+    ``field`` is a JSON pointer into the request (``#/public/annual_payment``); ``given`` is the
+    figure the proposal implies and ``benchmark`` the reference it is judged against, both in the
+    unit the message names; ``source`` cites the benchmark.
+    """
+
+    code: str
+    severity: str
+    field: str
+    message: str
+    given: float | str | None
+    benchmark: float | str | None
+    source: str
+
+
+class CashFlowRow(NamedTuple):
+    """One year of the cash-flow table (real, base-year prices): a row of a table, made from
+    its columns (``CashFlowRow._make``)."""
+
+    year: int
+    discount_factor: float
+    baseline_cost: Money
+    annual_payment: Money
+    retained_costs: Money
+    public_upfront_costs: Money
+    public_net: Money
+    public_cumulative: Money
+    public_discounted: Money
+    supplier_revenue: Money
+    supplier_operating_cost: Money
+    supplier_upfront_investment: Money
+    supplier_net: Money
+    supplier_cumulative: Money
+    supplier_discount_factor: float
+    supplier_discounted: Money
+    baseline_contact_cost: Money
+    public_contact_cost: Money
+    supplier_contact_cost: Money
+
+
+@dataclass(frozen=True, slots=True)
+class Appraisal:
+    """The whole answer for one proposal."""
+
+    name: str | None
+    method: Method
+    verdict: Verdict
+    public: PublicCase
+    supplier: SupplierCase
+    partnership: PartnershipCase
+    social_value: SocialValueCase
+    channel_shift: ChannelShiftCase | None
+    risk: RiskAssumptions
+    sensitivity: Sensitivity
+    simulation: SimulationResult | None
+    flags: list[Flag]
+    cash_flows: list[CashFlowRow]

@@ -17,8 +17,7 @@ What carries which uplift (DESIGN.md section 4.6; the table is in ``reference.js
 * a ramp (phased figures) in the contract payments, retained costs, supplier operating cost and
   other income: stretched in time by the duration uplift of ``risk.project_type`` (outsourcing
   has no duration figure, so nothing is stretched). Business as usual is not stretched: it is the
-  counterfactual. Contact costs are left to the channel-shift view, which stretches its own
-  migration.
+  counterfactual. A channel shift's migration is slowed by the same uplift.
 
 References
 ----------
@@ -30,43 +29,32 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from svcalc.core import finance
-from svcalc.core.appraisal import Flows, public_net, supplier_net
 from svcalc.core.errors import ProposalError
+from svcalc.core.flows import (
+    Flows,
+    partnership_costs,
+    public_net,
+    ratio,
+    supplier_net,
+    whole_life_margin,
+    with_contact,
+)
 from svcalc.core.model import PROJECT_TYPES, Proposal, RiskAssumptions, RiskInput
-from svcalc.core.records import record
 from svcalc.core.reference import REFERENCE
 
-__all__ = [
-    "RiskFigures",
-    "assumptions",
-    "blended_upper",
-    "risk_adjusted_flows",
-    "risk_figures",
-    "risk_view",
-    "stretch",
-    "uplift",
-]
-
-_sum = np.add.reduce
+__all__ = ["RiskFigures", "assumptions", "blended_upper", "risk_adjusted_flows", "risk_figures",
+           "stretch", "uplift"]
 
 _OB: dict[str, Any] = REFERENCE["optimism_bias"]
 _TABLE: dict[str, dict[str, Any]] = {row["project_type"]: row for row in _OB["project_types"]}
 if tuple(_TABLE) != PROJECT_TYPES:  # pragma: no cover - guards a data edit
     raise AssertionError("reference.json optimism_bias rows must match model.PROJECT_TYPES")
-
-
-#: Looked up once: the default project type by partnership model, the cost upper bounds of the
-#: rows that the public IT costs and the supplier's operating cost always use, and "no risk block".
-_DEFAULT_PROJECT_TYPE: dict[str, str] = _OB["default_project_type"]
-_IT_COST_UPPER: float = _TABLE[_OB["it_project_type"]]["cost_upper"]
-_OPEX_COST_UPPER: float = _TABLE[_OB["supplier_operating_cost_project_type"]]["cost_upper"]
-_NO_RISK = RiskInput()
 
 
 def _row(project_type: str) -> dict[str, Any]:
@@ -75,18 +63,6 @@ def _row(project_type: str) -> dict[str, Any]:
     except KeyError:
         raise ProposalError(f"unknown project_type {project_type!r}",
                             "#/risk/project_type") from None
-
-
-def _upper(project_type: str, measure: str) -> float | None:
-    value: float | None = _row(project_type)[f"{measure}_upper"]
-    return value
-
-
-def _kept(mitigation: float) -> float:
-    """The share of the optimism bias left once ``mitigation`` (0..1) is applied."""
-    if not 0.0 <= mitigation <= 1.0:
-        raise ProposalError("mitigation must be between 0 and 1", "#/risk/mitigation")
-    return 1.0 - mitigation
 
 
 def uplift(project_type: str, mitigation: float = 0.0, measure: str = "cost") -> float | None:
@@ -103,9 +79,10 @@ def uplift(project_type: str, mitigation: float = 0.0, measure: str = "cost") ->
     >>> uplift("outsourcing"), uplift("outsourcing", measure="duration") is None
     (0.41, True)
     """
-    keep = _kept(mitigation)
-    upper = _upper(project_type, measure)
-    return None if upper is None else upper * keep
+    if not 0.0 <= mitigation <= 1.0:
+        raise ProposalError("mitigation must be between 0 and 1", "#/risk/mitigation")
+    upper: float | None = _row(project_type)[f"{measure}_upper"]
+    return None if upper is None else upper * (1.0 - mitigation)
 
 
 def blended_upper(mix: Mapping[str, float], measure: str = "cost") -> float:
@@ -117,135 +94,98 @@ def blended_upper(mix: Mapping[str, float], measure: str = "cost") -> float:
     >>> round(blended_upper(mix), 4), round(blended_upper(mix, "duration"), 4)
     (0.321, 0.145)
     """
-    shares = np.fromiter(mix.values(), dtype=float, count=len(mix))
-    if np.any(shares < 0.0) or abs(float(shares.sum()) - 1.0) > 1e-9:
+    shares = list(mix.values())
+    if any(s < 0.0 for s in shares) or abs(math.fsum(shares) - 1.0) > 1e-9:
         raise ProposalError("the shares of a combined project must be >= 0 and sum to 1", "#/risk")
-    uppers = [_upper(t, measure) for t in mix]
+    uppers = [_row(t)[f"{measure}_upper"] for t in mix]
     if any(u is None for u in uppers):
         raise ProposalError(f"a project type in the mix has no {measure} figure", "#/risk")
-    return float(np.dot(shares, np.array(uppers, dtype=float)))
+    return math.fsum(s * u for s, u in zip(shares, uppers, strict=True))
 
 
-def assumptions(proposal: Proposal, public_upfront_total: float | None = None) -> RiskAssumptions:
+def assumptions(proposal: Proposal) -> RiskAssumptions:
     """The uplifts the risk-adjusted view applies to ``proposal`` (echoed in the response).
 
     ``project_type`` defaults by ``partnership_model`` (``reference.json``
     ``optimism_bias.default_project_type``): service partnerships use the outsourcing row, a
     channel shift the equipment/development row.
     """
-    given = proposal.risk or _NO_RISK
+    given = proposal.risk or RiskInput()
     m = given.mitigation
-    # Everything but the risk-adjusted upfront total depends only on these (the sign of m: a
-    # note prints it): worked out once for each.
-    key = (given.project_type, proposal.partnership_model, m, math.copysign(1.0, m))
-    made = _UPLIFTS.get(key)
-    if made is None:
-        made = _uplifts(given.project_type, proposal.partnership_model, m)
-        if len(_UPLIFTS) >= 1024:
-            _UPLIFTS.clear()
-        _UPLIFTS[key] = made
-    project_type, defaulted, it, other, opex, duration, notes = made
-    upfront = proposal.public.upfront_costs
-    it_cost = upfront.it or 0.0
-    total = upfront.total if public_upfront_total is None else public_upfront_total
-    return RiskAssumptions(  # positional, in field order (a keyword costs ~0.1 us)
-        project_type,  # project_type
-        defaulted,  # project_type_defaulted
-        m,  # mitigation
-        it,  # public_it_uplift
-        other,  # public_other_upfront_uplift
-        other,  # supplier_investment_uplift
-        opex,  # supplier_operating_cost_uplift
-        duration,  # duration_uplift
-        # public_upfront_costs_risk_adjusted
-        it_cost * (1.0 + it) + (total - it_cost) * (1.0 + other),
-        dict(notes),  # notes: each appraisal its own dict
-    )
-
-
-#: :func:`_uplifts` by (project type, partnership model, mitigation, its sign).
-_UPLIFTS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-
-
-def _uplifts(given_type: str | None, partnership_model: str, m: float) -> tuple[Any, ...]:
-    """:func:`assumptions`' figures that do not depend on the upfront costs: the project type,
-    whether it was defaulted, the IT, other and operating-cost uplifts, the duration uplift and
-    the notes (raises what assumptions raises)."""
-    defaulted = given_type is None
-    project_type = (
-        _DEFAULT_PROJECT_TYPE.get(partnership_model, "outsourcing")
-        if defaulted
-        else given_type
-    )
-    # uplift() four times over, with its checks made once: the same products.
-    keep = _kept(m)
-    row = _row(project_type)
-    other = row["cost_upper"] * keep
-    it = _IT_COST_UPPER * keep
-    opex = _OPEX_COST_UPPER * keep
-    duration_upper = row["duration_upper"]
-    duration = None if duration_upper is None else duration_upper * keep
+    defaulted = given.project_type is None
+    project_type = (_OB["default_project_type"].get(proposal.partnership_model, "outsourcing")
+                    if given.project_type is None else given.project_type)
+    other = uplift(project_type, m)
+    it = uplift(_OB["it_project_type"], m)
+    opex = uplift(_OB["supplier_operating_cost_project_type"], m)
+    duration = uplift(project_type, m, "duration")
+    assert other is not None and it is not None and opex is not None  # every row has a cost
     notes: dict[str, str] = {}
     if duration is None:
         notes["duration_uplift"] = (
             f"the optimism-bias guidance gives no duration figure for {project_type}, so no ramp "
             "is stretched"
         )
-    lower = row["cost_lower"]
+    lower = _row(project_type)["cost_lower"]
     if other < lower:
         notes["mitigation"] = (
             f"mitigation {m:.0%} takes the {project_type} cost uplift to {other:.1%}, below the "
             f"{lower:.0%} lower bound that the guidance expects full risk management to reach"
         )
-    return project_type, defaulted, it, other, opex, duration, tuple(notes.items())
+    upfront = proposal.public.upfront_costs
+    it_cost = upfront.it or 0.0
+    return RiskAssumptions(
+        project_type=project_type,
+        project_type_defaulted=defaulted,
+        mitigation=m,
+        public_it_uplift=it,
+        public_other_upfront_uplift=other,
+        supplier_investment_uplift=other,
+        supplier_operating_cost_uplift=opex,
+        duration_uplift=duration,
+        public_upfront_costs_risk_adjusted=(
+            it_cost * (1.0 + it) + (upfront.total - it_cost) * (1.0 + other)),
+        notes=notes,
+    )
 
 
-def stretch(series: np.ndarray, factor: float) -> np.ndarray:
+def stretch(series: np.ndarray, factor: float | None) -> np.ndarray:
     """Stretch a yearly profile (years 1..T) in time by ``1 + factor``, keeping its start.
 
     Year t takes the value the profile had at year ``1 + (t - 1) / (1 + factor)`` (linear
     interpolation): a ramp that reached steady state in year 3 reaches it ``factor`` later. A
-    constant profile is unchanged.
+    constant profile is unchanged, and so is any profile when ``factor`` is ``None`` or 0.
 
     >>> stretch(np.array([0.0, 50, 100, 100, 100]), 1.0).tolist()
     [0.0, 25.0, 50.0, 75.0, 100.0]
     """
-    points = _stretch_points(series.size, factor)
-    return series if points is None else np.interp(*points, series)
+    if not factor or factor <= 0.0 or series.size < 2:
+        return series
+    years = np.arange(1.0, series.size + 1.0)
+    return np.interp(1.0 + (years - 1.0) / (1.0 + factor), years, series)
 
 
-def _stretch_points(n: int, factor: float | None) -> tuple[np.ndarray, np.ndarray] | None:
-    """Where :func:`stretch` reads a profile of ``n`` years, and the years it is given at; None
-    when nothing is stretched (no or a non-positive factor, fewer than two years)."""
-    if not factor or factor <= 0.0 or n < 2:
-        return None
-    years = np.arange(1.0, n + 1.0)
-    return 1.0 + (years - 1.0) / (1.0 + factor), years
-
-
-def risk_adjusted_flows(f: Flows, a: RiskAssumptions) -> Flows:
+def risk_adjusted_flows(f: Flows, a: RiskAssumptions, proposal: Proposal) -> Flows:
     """The stated flows with the optimism-bias uplifts of ``a`` applied (module docstring)."""
-    payment, retained, opex, other = f.payment, f.retained, f.supplier_opex, f.other_income
-    # stretch() of each profile, with the interpolation points worked out once for all four
-    points = _stretch_points(f.term_years, a.duration_uplift)
-    if points is not None:
-        payment, retained, opex, other = (np.interp(*points, x)
-                                           for x in (payment, retained, opex, other))
+    f = with_contact(f, proposal, 1.0 + (a.duration_uplift or 0.0))
+    d = a.duration_uplift
     return replace(
         f,
-        payment=payment,
-        retained=retained,
-        other_income=other,
+        payment=stretch(f.payment, d),
+        retained=stretch(f.retained, d),
+        other_income=stretch(f.other_income, d),
         public_upfront=a.public_upfront_costs_risk_adjusted,
-        supplier_opex=opex * (1.0 + a.supplier_operating_cost_uplift),
+        supplier_opex=stretch(f.supplier_opex, d) * (1.0 + a.supplier_operating_cost_uplift),
         supplier_investment=f.supplier_investment * (1.0 + a.supplier_investment_uplift),
     )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class RiskFigures:
-    """The headline figures of the risk-adjusted view (``None`` where a figure does not exist)."""
+    """The headline figures of the risk-adjusted view (``None`` where a figure does not exist),
+    and the flows they were made from."""
 
+    flows: Flows
     public_npv: float
     public_payback: float | None
     supplier_npv: float
@@ -253,54 +193,15 @@ class RiskFigures:
     support_ratio: float | None
 
 
-def _figures(f: Flows, pub: np.ndarray, sup: np.ndarray, public_upfront: float,
-             supplier_investment: float, opex: np.ndarray) -> RiskFigures:
-    # np.add.reduce is what ndarray.sum() calls (the same pairwise sums), without its wrapper;
-    # ndarray.dot is np.dot (the same BLAS call) without numpy's dispatch.
-    dfs = f.public_factors[1:]
-    revenue = float(_sum(f.payment) + _sum(f.other_income))
-    cost = float(_sum(opex) + _sum(f.supplier_contact)) + supplier_investment
-    individual = float((f.baseline + f.baseline_contact).dot(dfs))
-    used = opex + f.retained  # then added to in place: the same sums, fewer temporaries
-    used += f.public_contact
-    used += f.supplier_contact
-    consumed = supplier_investment + public_upfront + float(used.dot(dfs))
-    return RiskFigures(
-        public_npv=finance.npv(pub, f.public_factors),
-        public_payback=finance.payback(pub),
-        supplier_npv=finance.npv(sup, f.supplier_factors),
-        whole_life_margin=_ratio(revenue - cost, revenue),
-        support_ratio=_ratio(individual, consumed),
-    )
-
-
-def _ratio(num: float, den: float) -> float | None:
-    # None when undefined, or when a tiny denominator overflows (JSON carries no Infinity).
-    if den == 0.0:
-        return None
-    ratio = num / den
-    return ratio if math.isfinite(ratio) else None
-
-
 def risk_figures(adj: Flows) -> RiskFigures:
     """Public NPV and payback, supplier NPV and whole-life margin, and the support ratio of
     ``adj`` (the same definitions as the stated figures, DESIGN.md 4.1-4.3)."""
-    return _figures(adj, public_net(adj), supplier_net(adj), adj.public_upfront,
-                    adj.supplier_investment, adj.supplier_opex)
-
-
-def risk_view(f: Flows, a: RiskAssumptions, pub: np.ndarray, sup: np.ndarray) -> RiskFigures:
-    """``risk_figures(risk_adjusted_flows(f, a))``, without rebuilding the flows when nothing is
-    stretched: then only year 0 of each side and the supplier's operating cost change, so the
-    stated net flows ``pub`` / ``sup`` (years 0..T) are patched in place of a copy."""
-    if a.duration_uplift:
-        return risk_figures(risk_adjusted_flows(f, a))
-    u = a.supplier_operating_cost_uplift
-    investment = f.supplier_investment * (1.0 + a.supplier_investment_uplift)
-    opex = f.supplier_opex * (1.0 + u)
-    pub_ra = pub.copy()
-    pub_ra[0] = -a.public_upfront_costs_risk_adjusted
-    sup_ra = sup.copy()
-    sup_ra[0] = -investment
-    sup_ra[1:] -= f.supplier_opex * u
-    return _figures(f, pub_ra, sup_ra, a.public_upfront_costs_risk_adjusted, investment, opex)
+    pub = public_net(adj)
+    return RiskFigures(
+        flows=adj,
+        public_npv=finance.npv(pub, adj.public_factors),
+        public_payback=finance.payback(pub),
+        supplier_npv=finance.npv(supplier_net(adj), adj.supplier_factors),
+        whole_life_margin=whole_life_margin(adj),
+        support_ratio=ratio(*partnership_costs(adj)),
+    )

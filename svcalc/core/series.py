@@ -7,23 +7,23 @@ Excel's ``NPV(rate, B1:B11)`` discounts its first value too: ``=B1+NPV(rate, B2:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from svcalc.core import finance
-from svcalc.core.records import record
+from svcalc.core.model import Money
 
 __all__ = ["SeriesFigures", "evaluate"]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SeriesFigures:
     """NPV, IRR and paybacks of a series; ``notes`` says why a figure is ``None``."""
 
     discounting: str
     rate: float | None
-    npv: float
+    npv: Money
     irr: float | None
     payback_years: float | None
     discounted_payback_years: float | None

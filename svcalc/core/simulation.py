@@ -33,7 +33,8 @@ import math
 
 import numpy as np
 
-from svcalc.core.appraisal import Flows
+from svcalc.core import finance
+from svcalc.core.flows import Flows
 from svcalc.core.model import (
     SIMULATION_INPUTS,
     Histogram,
@@ -82,18 +83,17 @@ def npvs(f: Flows, public: np.ndarray, supplier: np.ndarray,
     ``public`` / ``supplier`` are the stated net flows, years 0..T. Every lever scales a fixed
     flow vector, so each NPV is affine in the draws: ``NPV_i = NPV_0 + sum_k x_ik g_k`` with
     ``g_k`` the discounted value of the flows lever ``k`` scales (the same slopes as the switching
-    values). The ``iterations x inputs`` draw matrix times ``g`` is one matrix-vector product per
-    side, exactly equal to discounting the ``iterations x years`` matrix of flows (bench/portal.py
-    checks it against a per-scenario numpy-financial loop) at a fraction of the cost.
+    values). That is exactly discounting the ``iterations x years`` matrix of flows
+    (bench/portal.py checks it against a per-scenario numpy-financial loop), at the cost of a
+    few array operations.
     """
     pdf, sdf = f.public_factors, f.supplier_factors
-    opex = np.concatenate(((0.0,), f.supplier_opex))
-    saving_pv = float(public[1:] @ pdf[1:])
-    upfront_pv = float(public[0] * pdf[0])
-    draws = np.column_stack((x["public_saving"], x["upfront_costs"],
-                             x["supplier_operating_cost"]))
-    pub_npv = float(public @ pdf) + draws @ np.array([saving_pv, upfront_pv, 0.0])
-    sup_npv = float(supplier @ sdf) + draws @ np.array([0.0, 0.0, -float(opex @ sdf)])
+    saving_pv = finance.npv(public[1:], pdf[1:])
+    upfront_pv = float(public[0])  # year 0 is not discounted
+    opex_pv = finance.npv(f.supplier_opex, sdf[1:])
+    pub_npv = (finance.npv(public, pdf) + x["public_saving"] * saving_pv
+               + x["upfront_costs"] * upfront_pv)
+    sup_npv = finance.npv(supplier, sdf) - x["supplier_operating_cost"] * opex_pv
     return pub_npv, sup_npv
 
 

@@ -34,10 +34,10 @@ def migration_too_fast(cs: ChannelShift) -> list[Flag]:
     if abs(speed) <= limit:
         return []
     return [Flag(
-        "MIGRATION_TOO_FAST", rule["severity"], f"{_CS}/years_to_target",
-        f"The {channel} share moves {abs(speed):.1f} percentage points a year; observed channel "
-        f"migrations run at 3-14 points a year, so allow more years_to_target.",
-        abs(speed), limit, rule["source"])]
+        code="MIGRATION_TOO_FAST", severity=rule["severity"], field=f"{_CS}/years_to_target",
+        message=f"The {channel} share moves {abs(speed):.1f} percentage points a year; observed "
+        f"channel migrations run at 3-14 points a year, so allow more years_to_target.",
+        given=abs(speed), benchmark=limit, source=rule["source"])]
 
 
 def digital_target_above_ceiling(cs: ChannelShift,
@@ -52,18 +52,20 @@ def digital_target_above_ceiling(cs: ChannelShift,
         index = next((i for i, ch in enumerate(cs.channels) if ch.channel == "online"),
                      next(i for i, ch in enumerate(cs.channels) if ch.channel in DIGITAL_CHANNELS))
         flags.append(Flag(
-            "DIGITAL_TARGET_ABOVE_CEILING", rule["severity"],
-            f"{_CS}/channels/{index}/share_target",
-            f"The target puts {target:.0%} of contact online; about 4% of adults are offline and "
-            f"16% lack basic digital skills, and HMRC reached 85-90% only after 15 years.",
-            target, ceiling, rule["source"]))
+            code="DIGITAL_TARGET_ABOVE_CEILING", severity=rule["severity"],
+            field=f"{_CS}/channels/{index}/share_target",
+            message=f"The target puts {target:.0%} of contact online; about 4% of adults are "
+            f"offline and 16% lack basic digital skills, and HMRC reached 85-90% only after 15 "
+            f"years.",
+            given=target, benchmark=ceiling, source=rule["source"]))
     if target > now and (acceptability is None or acceptability.assisted_digital is not True):
         flags.append(Flag(
-            "DIGITAL_TARGET_ABOVE_CEILING", rule["severity"], "#/acceptability/assisted_digital",
-            "Contact moves online but the proposal does not provide assisted digital support for "
-            "people who cannot use online services.",
-            "no" if acceptability is not None and acceptability.assisted_digital is False
-            else "not given", "yes", rule["source"]))
+            code="DIGITAL_TARGET_ABOVE_CEILING", severity=rule["severity"],
+            field="#/acceptability/assisted_digital",
+            message="Contact moves online but the proposal does not provide assisted digital "
+            "support for people who cannot use online services.",
+            given="no" if acceptability is not None and acceptability.assisted_digital is False
+            else "not given", benchmark="yes", source=rule["source"]))
     return flags
 
 
@@ -74,9 +76,9 @@ def unit_cost_out_of_range(cs: ChannelShift) -> list[Flag]:
     index = {ch.channel: i for i, ch in enumerate(cs.channels)}
 
     def flag(i: int, message: str, given: float, benchmark: float | str) -> None:
-        flags.append(Flag("UNIT_COST_OUT_OF_RANGE", rule["severity"],
-                          f"{_CS}/channels/{i}/unit_cost", message, given, benchmark,
-                          rule["source"]))
+        flags.append(Flag(code="UNIT_COST_OUT_OF_RANGE", severity=rule["severity"],
+                          field=f"{_CS}/channels/{i}/unit_cost", message=message, given=given,
+                          benchmark=benchmark, source=rule["source"]))
 
     online = cs.channels[index["online"]].unit_cost if "online" in index else None
     f2f = cs.channels[index["face_to_face"]].unit_cost if "face_to_face" in index else None
@@ -105,19 +107,23 @@ def avoidable_contact_claim_high(cs: ChannelShift) -> list[Flag]:
     if cs.avoidable_contact_now <= limit:
         return []
     return [Flag(
-        "AVOIDABLE_CONTACT_CLAIM_HIGH", rule["severity"], f"{_CS}/avoidable_contact_now",
-        f"{cs.avoidable_contact_now:.0%} of contact is claimed avoidable; measured avoidable "
-        f"contact is typically 20-40%.", cs.avoidable_contact_now, limit, rule["source"])]
+        code="AVOIDABLE_CONTACT_CLAIM_HIGH", severity=rule["severity"],
+        field=f"{_CS}/avoidable_contact_now",
+        message=f"{cs.avoidable_contact_now:.0%} of contact is claimed avoidable; measured "
+        f"avoidable contact is typically 20-40%.", given=cs.avoidable_contact_now,
+        benchmark=limit, source=rule["source"])]
 
 
 def social_value_unadjusted(sv: SocialValue) -> list[Flag]:
     """Each outcome with deadweight, attribution and displacement all zero."""
     rule = _T["SOCIAL_VALUE_UNADJUSTED"]
     return [
-        Flag("SOCIAL_VALUE_UNADJUSTED", rule["severity"], f"#/social_value/outcomes/{i}",
-             f"Outcome {o.name!r} claims its full value: no deadweight, attribution or "
+        Flag(code="SOCIAL_VALUE_UNADJUSTED", severity=rule["severity"],
+             field=f"#/social_value/outcomes/{i}",
+             message=f"Outcome {o.name!r} claims its full value: no deadweight, attribution or "
              f"displacement. Say what would have happened anyway and who else contributed.",
-             0.0, "deadweight, attribution or displacement > 0", rule["source"])
+             given=0.0, benchmark="deadweight, attribution or displacement > 0",
+             source=rule["source"])
         for i, o in enumerate(sv.outcomes)
         if o.deadweight == 0.0 and o.attribution == 0.0 and o.displacement == 0.0
     ]
@@ -131,11 +137,11 @@ def social_value_above_benchmark(share_of_contract_value: float | None) -> list[
     critical = share_of_contract_value > rule["critical_share"]
     benchmark = rule["critical_share"] if critical else rule["warning_share"]
     return [Flag(
-        "SOCIAL_VALUE_ABOVE_BENCHMARK", "critical" if critical else "warning",
-        "#/social_value/outcomes",
-        f"The social value claimed is {share_of_contract_value:.0%} of the contract value (PV); "
-        f"construction benchmarks run at 19.6-30.3%.",
-        share_of_contract_value, benchmark, rule["source"])]
+        code="SOCIAL_VALUE_ABOVE_BENCHMARK", severity="critical" if critical else "warning",
+        field="#/social_value/outcomes",
+        message=f"The social value claimed is {share_of_contract_value:.0%} of the contract "
+        f"value (PV); construction benchmarks run at 19.6-30.3%.",
+        given=share_of_contract_value, benchmark=benchmark, source=rule["source"])]
 
 
 def social_flags(proposal: Proposal, share_of_contract_value: float | None) -> list[Flag]:

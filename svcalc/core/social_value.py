@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -75,20 +74,10 @@ def proxy_unit_values(name: str, calendar_years: np.ndarray | None) -> np.ndarra
     if calendar_years is None:
         raise ProposalError(f"the {name} proxy varies by calendar year: give "
                             "social_value.base_calendar_year", "#/social_value/base_calendar_year")
-    years, logs = _proxy_table(name)
-    interpolated: np.ndarray = np.exp(np.interp(np.asarray(calendar_years, dtype=float), years,
-                                                logs))
-    return interpolated
-
-
-@cache
-def _proxy_table(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The published years of a year-dependent proxy and the logs of its values (built once)."""
-    values = PROXIES[name]["values"]
-    years = np.array([v["year"] for v in values], dtype=float)
-    logs = np.log(np.array([v["value"] for v in values], dtype=float))
-    years.flags.writeable = logs.flags.writeable = False
-    return years, logs
+    years = [v["year"] for v in values]
+    logs = [math.log(v["value"]) for v in values]
+    calendar = np.asarray(calendar_years, dtype=float).tolist()
+    return np.array([math.exp(v) for v in np.interp(calendar, years, logs).tolist()])
 
 
 def _unit_matrix(outcomes: Sequence[Outcome], horizon: int,
@@ -131,8 +120,9 @@ def _value_matrices(outcomes: Sequence[Outcome], horizon: int,
     gross = np.where(active, quantity * unit, 0.0)
     factor = np.array([(1.0 - o.deadweight) * (1.0 - o.attribution) * (1.0 - o.displacement)
                        for o in outcomes])[:, None]
-    keep = 1.0 - columns[:, 3:4]
-    decay = np.power(keep, np.maximum(t - start, 0.0))  # np.clip(.., 0.0, None) calls maximum
+    # (1 - drop_off)^(t - start) from the start year on, as a running product (the same on
+    # every machine, unlike a vectorised power).
+    decay = np.cumprod(np.where(t > start, 1.0 - columns[:, 3:4], 1.0), axis=1)
     return gross, gross * factor * decay
 
 
@@ -163,7 +153,7 @@ def social_value_figures(sv: SocialValue, public_discount_rate: float | None,
     factors = finance.discount_factors(horizon, public_discount_rate)
     unit = _unit_matrix(sv.outcomes, horizon, sv.base_calendar_year)
     gross, adjusted = _value_matrices(sv.outcomes, horizon, unit)
-    pv = adjusted @ factors
+    pv = np.array([finance.npv(row, factors) for row in adjusted])
     haircut = np.array([evidence_haircut(o.evidence_grade) for o in sv.outcomes])
     pv_ra = pv * (1.0 - haircut)
     rows: list[OutcomeValue] = []
@@ -184,8 +174,8 @@ def social_value_figures(sv: SocialValue, public_discount_rate: float | None,
             haircut=float(haircut[i]),
             adjustment_factor=(1.0 - o.deadweight) * (1.0 - o.attribution)
             * (1.0 - o.displacement),
-            gross_value=float(gross[i].sum()),
-            adjusted_value=float(adjusted[i].sum()),
+            gross_value=math.fsum(gross[i].tolist()),
+            adjusted_value=math.fsum(adjusted[i].tolist()),
             present_value=float(pv[i]),
             present_value_risk_adjusted=float(pv_ra[i]),
         ))
@@ -193,10 +183,10 @@ def social_value_figures(sv: SocialValue, public_discount_rate: float | None,
         notes["price_year"] = ("built-in proxies are in their own price year (see each "
                                "outcome's price_year); svcalc does not rebase them to the "
                                "proposal's base year")
-    total = float(pv.sum())
+    total = math.fsum(pv.tolist())
     share: float | None = total / payments_pv if payments_pv > 0.0 else None
     if share is not None and not math.isfinite(share):
         share = None  # a denormal payment PV overflows the ratio; JSON carries no Infinity
     if share is None:
         notes["share_of_contract_value"] = "the PV of the annual payments is zero or negligible"
-    return total, float(pv_ra.sum()), share, rows, notes
+    return total, math.fsum(pv_ra.tolist()), share, rows, notes

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from svcalc.core.flags import codes, money
 from svcalc.core.model import Flag, Method, PublicCase, SupplierCase, Sustainable, Verdict
+from svcalc.core.texts import money
 
 __all__ = ["DECISIVE_ORDER", "decide"]
 
@@ -32,36 +32,17 @@ DECISIVE_ORDER: tuple[str, ...] = (
     "SUPPLIER_MARGIN_LOW_BALL",
     "PUBLIC_PAYBACK_BEYOND_TERM",
 )
-_RANK = {code: i for i, code in enumerate(DECISIVE_ORDER)}
-_UNRANKED = len(_RANK)
 
 
-def _rank(flag: Flag) -> int:
-    return _RANK.get(flag.code, _UNRANKED)
+def _decisive_first(flags: list[Flag]) -> list[Flag]:
+    """``flags`` in decisive order (a stable sort: raising order among equals)."""
+    rank = {code: i for i, code in enumerate(DECISIVE_ORDER)}
+    return sorted(flags, key=lambda fl: rank.get(fl.code, len(rank)))
 
 
-def _ordered(flags: list[Flag]) -> list[Flag]:
-    """``flags`` in decisive order (a stable sort: raising order among equals), in place."""
-    if len(flags) == 2:  # the sort of two, without its key list: swapped only if out of order
-        first, second = flags
-        if _RANK.get(second.code, _UNRANKED) < _RANK.get(first.code, _UNRANKED):
-            flags[0], flags[1] = second, first
-    elif len(flags) > 2:
-        flags.sort(key=_rank)
-    return flags
-
-
-def _reasons(flags: list[Flag]) -> list[str]:
-    """``codes(_ordered(flags))``: ``flags`` put in decisive order in place, and their distinct
-    codes in that order (two flags, the common case, without the general machinery)."""
-    if len(flags) == 2:
-        first, second = flags
-        a, b = first.code, second.code
-        if _RANK.get(b, _UNRANKED) < _RANK.get(a, _UNRANKED):
-            flags[0], flags[1] = second, first
-            a, b = b, a
-        return [a] if a == b else [a, b]
-    return codes(_ordered(flags))
+def _codes(flags: list[Flag]) -> list[str]:
+    """The distinct codes of ``flags``, in order."""
+    return list(dict.fromkeys(fl.code for fl in flags))
 
 
 def _sentence(message: str) -> str:
@@ -72,12 +53,6 @@ def _sentence(message: str) -> str:
     return text
 
 
-#: The four Sustainable answers (frozen records, so every verdict can share them).
-_SUSTAINABLE: dict[tuple[bool, bool], Sustainable] = {
-    (public, supplier): Sustainable(public=public, supplier=supplier)
-    for public in (False, True) for supplier in (False, True)}
-
-
 def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
            method: Method) -> Verdict:
     """Rate a proposal from both sides' cases (stated and risk-adjusted) and all its flags.
@@ -86,16 +61,11 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
     does not compute flags itself, so a new rule only has to add its flag to the list.
     """
     cur = method.currency
-    coc_text = f"{method.supplier_discount_rate:.1%}"  # named twice when the supplier fails
-    critical: list[Flag] = []
-    warnings: list[Flag] = []
-    for fl in flags:
-        if fl.severity == "critical":
-            critical.append(fl)
-        elif fl.severity == "warning":
-            warnings.append(fl)
-    sustainable = _SUSTAINABLE[public.npv_risk_adjusted >= 0.0,
-                               supplier.npv_risk_adjusted >= 0.0]
+    coc_text = f"{method.supplier_discount_rate:.1%}"
+    critical = _decisive_first([fl for fl in flags if fl.severity == "critical"])
+    warnings = _decisive_first([fl for fl in flags if fl.severity == "warning"])
+    sustainable = Sustainable(public=public.npv_risk_adjusted >= 0.0,
+                              supplier=supplier.npv_risk_adjusted >= 0.0)
 
     if public.npv < 0.0 or supplier.npv < 0.0:
         rating = "not_viable"
@@ -107,10 +77,10 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
             failing.append(f"the supplier loses money at its {coc_text} cost of capital "
                            f"(NPV {money(supplier.npv, cur)})")
         headline = f"Not viable on its own figures: {' and '.join(failing)}."
-        reasons = _reasons(critical)
+        reasons = _codes(critical)
     elif critical or not (sustainable.public and sustainable.supplier):
         rating = "over_bullish"
-        reasons = _reasons(critical)
+        reasons = _codes(critical)
         if critical:
             lead = _sentence(critical[0].message)
             more = len(reasons) - 1
@@ -124,7 +94,7 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
                         "negative once Green Book optimism bias is applied.")
     elif warnings:
         rating = "viable_with_cautions"
-        reasons = _reasons(warnings)
+        reasons = _codes(warnings)
         more = len(reasons) - 1
         extra = f" (and {more} more warning{'s' if more > 1 else ''})" if more else ""
         headline = (f"Viable with cautions: both sides stay positive after Green Book optimism "
@@ -143,7 +113,6 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
     economic = (f"Public NPV {money(public.npv, cur)} as stated and "
                 f"{money(public.npv_risk_adjusted, cur)} risk-adjusted against business as usual "
                 f"at {rate}; {bcr} is context, not a pass/fail test.")
-    # _pct and _years written out (four calls a verdict saved): the same texts
     margin, margin_ra = supplier.whole_life_margin, supplier.whole_life_margin_risk_adjusted
     commercial = (f"Supplier NPV {money(supplier.npv, cur)} at its {coc_text} cost of capital "
                   f"({money(supplier.npv_risk_adjusted, cur)} risk-adjusted); whole-life margin "
@@ -157,14 +126,6 @@ def decide(public: PublicCase, supplier: SupplierCase, flags: Sequence[Flag],
                  f"{money(public.peak_funding_requirement, cur)}, first saving in {first}, "
                  f"payback {never if payback is None else f'{payback:.1f} years'} as stated and "
                  f"{never if payback_ra is None else f'{payback_ra:.1f} years'} risk-adjusted.")
-    return Verdict(  # positional, in field order (a keyword costs ~0.1 us)
-        rating,  # rating
-        headline,  # headline
-        sustainable,  # sustainable
-        reasons,  # reasons
-        economic,  # economic
-        commercial,  # commercial
-        financial,  # financial
-        public.bcr,  # bcr
-        public.vfm_category,  # vfm_category
-    )
+    return Verdict(rating=rating, headline=headline, sustainable=sustainable, reasons=reasons,
+                   economic=economic, commercial=commercial, financial=financial,
+                   bcr=public.bcr, vfm_category=public.vfm_category)

@@ -1,0 +1,47 @@
+"""What the operations of several blueprints share: their documented body errors, the server's
+simulation cap, and JSON bodies written from the core's records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+from flask import Response, current_app
+from flask_smorest import Blueprint
+
+from svcalc.api.render import body
+from svcalc.core.errors import ProposalError
+from svcalc.core.model import Proposal
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+#: Status codes every body-taking operation can answer besides 200 and 422.
+BODY_ERRORS = {status: HTTPStatus(status).name for status in (400, 413, 415)}
+
+
+def document_body_errors(bp: Blueprint) -> Callable[[View], View]:
+    """Declare the problem+json answers of an operation of ``bp`` that reads a JSON body."""
+
+    def decorate(func: View) -> View:
+        for status, name in BODY_ERRORS.items():
+            func = bp.alt_response(status, response=name)(func)
+        return func
+
+    return decorate
+
+
+def check_simulation(proposal: Proposal, at: str = "#", cap: int | None = None) -> None:
+    """Refuse more iterations than the deployment allows (``MAX_SIMULATION_ITERATIONS``)."""
+    if cap is None:
+        cap = current_app.config["MAX_SIMULATION_ITERATIONS"]
+    if proposal.simulation is not None and proposal.simulation.iterations > cap:
+        raise ProposalError(f"at most {cap:,} iterations on this server",
+                            at + "/simulation/iterations")
+
+
+def json_response(record: Any) -> Response:
+    """A 200 whose JSON body is ``record`` (a core record, or objects holding them) as
+    :func:`svcalc.api.render.body` writes it."""
+    response: Response = current_app.json.response(body(record))  # type: ignore[attr-defined]
+    return response
