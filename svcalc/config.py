@@ -26,7 +26,7 @@ DEFAULTS: dict[str, object] = {
     # (svcalc/api/limits.py); 0 turns it off. The worst valid input takes a few milliseconds.
     "COMPUTE_BUDGET_SECONDS": 2.0,
     # The same for operations that appraise many proposals in one request (batches of up to
-    # MAX_BATCH_SIZE, comparisons): a full batch of 25-year proposals computes for ~0.35 s on an
+    # MAX_BATCH_SIZE, comparisons): a full batch of 25-year proposals computes for ~1.3 s on an
     # idle core, far more with simulations or under load. Keep it below gunicorn's
     # SVCALC_TIMEOUT (30 s), the last backstop.
     "BATCH_COMPUTE_BUDGET_SECONDS": 20.0,

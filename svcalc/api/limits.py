@@ -10,7 +10,7 @@ response is ready. If it fires, the request stops with ``503`` problem+json of t
 
 Operations that appraise many proposals in one request (batches, comparisons) are marked with
 :func:`budget` and get ``BATCH_COMPUTE_BUDGET_SECONDS`` instead: a full batch of 1,000 25-year
-proposals computes for ~0.35 s on an idle core, but several times that under load, with long
+proposals computes for ~1.3 s on an idle core, but several times that under load, with long
 terms or with a simulation per proposal, so the single-request budget would refuse batch sizes
 the API advertises.
 
