@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test openapi lint clean system-deps bench soak bench-tools
+.PHONY: install run test openapi docs lint clean system-deps bench soak bench-tools
 
 # Reinstall when the package metadata changes; the stamp keeps repeat runs fast.
 $(VENV)/.installed: setup.cfg pyproject.toml
@@ -23,6 +23,10 @@ test: install system-deps
 
 openapi: install
 	$(BIN)/flask --app svcalc.app:create_app openapi > openapi.yaml
+
+# The calibration table of docs/method.md, as the code rates the labelled deals.
+docs: install
+	$(BIN)/python -m tests.calibration
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

@@ -113,8 +113,11 @@ def plain_appraisal(body: dict[str, Any]) -> dict[str, Any]:
     individual = sum(b * f for b, f in zip(baseline, factors[1:], strict=True))
     consumed = investment + upfront + sum(
         (c + r) * f for c, r, f in zip(opex, retained, factors[1:], strict=True))
-    benefits = sum(v for v in public_discounted if v > 0)
-    costs = -sum(v for v in public_discounted if v < 0)
+    # The Green Book BCR as svcalc builds it: business as usual avoided over what the
+    # partnership costs the public body (upfront, payments and retained costs).
+    benefits = individual
+    costs = upfront + sum((p + r) * f for p, r, f in zip(payment, retained, factors[1:],
+                                                          strict=True))
     public_npv = sum(public_discounted)
     supplier_at_public = sum(v * f for v, f in zip(supplier, factors, strict=True))
     zero = [0.0]

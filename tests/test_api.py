@@ -33,9 +33,13 @@ def test_worked_example_public_case(client, proposal):
     assert pub["upfront_costs"] == 1_050_000
     assert pub["annual_saving_steady_state"] == 1_000_000
     assert pub["saving_share_of_baseline"] == pytest.approx(0.1)
-    # BCR: PV of saving years / PV of the year-0 cost = 8,316,605.32 / 1,050,000 = 7.92
-    assert pub["bcr"] == pytest.approx(1_000_000 * A10 / 1_050_000, rel=1e-9)
-    assert pub["vfm_category"] == "very_high"
+    # NPSV: the NPV plus no social value. BCR: business as usual avoided, 10m x A10, over what
+    # the partnership costs the public body, 1.05m + 9m x A10: 83.17m / 75.90m = 1.096.
+    assert pub["npsv"] == pub["npv"]
+    assert pub["bcr"] == pytest.approx(10_000_000 * A10 / (1_050_000 + 9_000_000 * A10),
+                                       rel=1e-9)
+    assert "savings counted as benefits" in pub["bcr_construction"]
+    assert "vfm_category" not in pub
     # IRR: -1.05 + sum_{t=1..10} (1+r)^-t = 0; check by the definition.
     r_ = pub["irr"]
     assert -1.05 + sum((1 + r_) ** -t for t in range(1, 11)) == pytest.approx(0, abs=1e-9)
@@ -168,8 +172,10 @@ def test_factory_defaults_and_environment(monkeypatch):
 
 
 def test_scores_read_the_risk_adjusted_view(client, proposal):
-    # The worked example's supplier NPV is positive as stated but negative once its operating
-    # cost carries the 41% outsourcing uplift: the Benefit score gives half credit, not full.
+    # A supplier investing 3.8m: NPV -3.8m + 600k x A(8%, 10) = 226k as stated, but negative
+    # once its capital estimate carries the outline-stage uplift (x 1.1435): the Benefit score
+    # gives half credit, not full.
+    proposal["supplier"]["upfront_investment"] = 3_800_000
     body = client.post("/v1/appraisals", json=proposal).json
     assert body["supplier"]["npv"] > 0 > body["supplier"]["npv_risk_adjusted"]
     components = {c["name"]: c for c in body["social_value"]["scores"]["benefit"]["components"]}
@@ -178,20 +184,21 @@ def test_scores_read_the_risk_adjusted_view(client, proposal):
 
 
 def test_risk_adjusted_public_npv_carries_the_slower_migration(client):
-    # Constant payments and no upfront costs: the only risk adjustment on the public side is the
-    # channel shift slowed by the works-duration uplift (equipment/development: 54%). So the
+    # Constant payments saving 7.5% (under the 10% banked) and no upfront or retained costs:
+    # the only risk adjustment on the public side is the channel shift slowed by the
+    # works-duration uplift of equipment/development (0.35 x 54% at outline). So the
     # risk-adjusted public NPV falls by exactly the saving the channel-shift block loses.
     from tests.test_social_api import CHANNEL_SHIFT
 
     proposal = {
-        "term_years": 10, "partnership_model": "channel_shift",
-        "public": {"baseline_annual_cost": 2_000_000, "annual_payment": 1_500_000},
-        "supplier": {"annual_operating_cost": 1_300_000},
+        "term_years": 10, "partnership_model": "outsourcing",
+        "public": {"baseline_annual_cost": 2_000_000, "annual_payment": 1_850_000},
+        "supplier": {"annual_operating_cost": 1_700_000},
         "channel_shift": CHANNEL_SHIFT,
     }
     body = client.post("/v1/appraisals", json=proposal).json
     cs = body["channel_shift"]
-    assert body["risk"]["duration_uplift"] == pytest.approx(0.54)
+    assert body["risk"]["migration_duration_uplift"] == pytest.approx(0.189)
     assert cs["saving_pv_risk_adjusted"] < cs["saving_pv"]
     lost = cs["saving_pv"] - cs["saving_pv_risk_adjusted"]
     assert body["public"]["npv"] - body["public"]["npv_risk_adjusted"] == pytest.approx(

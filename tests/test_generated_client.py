@@ -115,7 +115,8 @@ def test_worked_example_through_the_generated_client(generated, api, client):
     assert result.public.payback_years == core.public.payback_years
     assert result.public.first_saving_year == core.public.first_saving_year
     assert result.public.peak_funding_requirement == round(core.public.peak_funding_requirement, 2)
-    assert result.public.vfm_category == generated.models.VfmCategory(core.public.vfm_category)
+    assert result.public.npsv == round(core.public.npsv, 2)
+    assert result.supplier.breakeven_cost_overrun == core.supplier.breakeven_cost_overrun
     assert result.supplier.npv == round(core.supplier.npv, 2)
     assert result.supplier.whole_life_margin == core.supplier.whole_life_margin
     assert result.partnership.support_ratio == core.partnership.support_ratio
@@ -156,5 +157,7 @@ def test_readme_python_examples_run(generated, server, client, capsys):
         exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own docs
     expected = client.post("/v1/appraisals", json=namespace["proposal"]).json
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == f"{expected['public']['npv']} {expected['supplier']['whole_life_margin']}"
+    assert printed[0] == f"{expected['verdict']['rating']} {expected['verdict']['headline']}"
+    assert printed[1:1 + len(expected["flags"])] == [
+        f"{f['severity']} {f['code']} {f['field']}" for f in expected["flags"]]
     assert namespace["result"].to_dict() == expected

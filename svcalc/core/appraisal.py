@@ -7,7 +7,6 @@ social value and channel shift, the flags, the verdict and, when asked, a Monte 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,6 +16,7 @@ from svcalc.core import finance, flags, risk, sensitivity, verdict
 from svcalc.core.flows import (
     Flows,
     partnership_costs,
+    public_costs,
     public_net,
     ratio,
     resolve,
@@ -30,9 +30,11 @@ from svcalc.core.model import (
     PartnershipCase,
     Proposal,
     PublicCase,
+    SocialValueCase,
     SupplierCase,
+    SwitchingValue,
 )
-from svcalc.core.reference import REFERENCE, vfm_category
+from svcalc.core.reference import REFERENCE
 from svcalc.core.simulation import simulate
 from svcalc.core.social_appraisal import social_view
 
@@ -46,39 +48,49 @@ def _irr(result: finance.IrrResult, notes: dict[str, str]) -> float | None:
     return result.value
 
 
-def _public_case(f: Flows, net: np.ndarray, irr: finance.IrrResult,
-                 ra: risk.RiskFigures) -> PublicCase:
+#: How the public BCR is built (DESIGN.md 4.8), said in every response.
+BCR_CONSTRUCTION = (
+    "PV of business as usual avoided plus monetised social value, over the PV of what the "
+    "partnership costs the public body (upfront, payments, retained and contact costs), at the "
+    "public discount rate: savings counted as benefits, as HM Treasury's cost-benefit guidance "
+    "for local partnerships (2014) does under Green Book 5.54-5.56. NPSV = benefits - costs. "
+    "Context only: the Green Book sets no BCR threshold, and NPSV leads.")
+
+
+def _public_case(f: Flows, net: np.ndarray, npv: float, irr: finance.IrrResult,
+                 ra: risk.RiskFigures, social_value: SocialValueCase) -> PublicCase:
     notes: dict[str, str] = {}
     irr_value = _irr(irr, notes)
-    discounted = net * f.public_factors
     payback = finance.payback(net)
-    d_payback = finance.payback(discounted)
+    d_payback = finance.payback(net * f.public_factors)
     first = finance.first_positive_year(net)
     share = ratio(float(net[-1]), float(f.baseline[-1] + f.baseline_contact[-1]))
-    # BCR of the incremental case against BAU: PV of the years that save / PV of those that cost.
-    years = discounted.tolist()
-    bcr = ratio(math.fsum(v for v in years if v > 0.0),
-                -math.fsum(v for v in years if v < 0.0))
+    costs = public_costs(f)
+    bcr = ratio(costs + npv + social_value.present_value, costs)
     if payback is None:
         notes["payback_years"] = "the cumulative saving does not recover the costs within the term"
+    if ra.public_payback is None:
+        notes["payback_years_risk_adjusted"] = (
+            "in the risk-adjusted view the cumulative saving does not recover the costs within "
+            "the term")
     if d_payback is None:
         notes["discounted_payback_years"] = (
             "the discounted cumulative saving does not recover the costs within the term")
-    if ra.public_payback is None:
-        notes["payback_years_risk_adjusted"] = (
-            "with optimism bias applied, the cumulative saving does not recover the costs within "
-            "the term")
     if first is None:
         notes["first_saving_year"] = "no contract year costs less than business as usual"
     if share is None:
         notes["saving_share_of_baseline"] = (
             "the final-year business-as-usual cost is zero or negligible")
     if bcr is None:
-        notes["bcr"] = "no year costs the public body more than business as usual"
+        notes["bcr"] = "the partnership costs the public body nothing"
     return PublicCase(
-        npv=finance.npv(net, f.public_factors),
+        npsv=npv + social_value.present_value,
+        npsv_risk_adjusted=ra.public_npv + social_value.present_value_risk_adjusted,
+        npv=npv,
+        npv_risk_adjusted=ra.public_npv,
         irr=irr_value,
         payback_years=payback,
+        payback_years_risk_adjusted=ra.public_payback,
         discounted_payback_years=d_payback,
         first_saving_year=first,
         peak_funding_requirement=finance.peak_funding_requirement(net),
@@ -86,15 +98,13 @@ def _public_case(f: Flows, net: np.ndarray, irr: finance.IrrResult,
         annual_saving_steady_state=float(net[-1]),
         saving_share_of_baseline=share,
         bcr=bcr,
-        vfm_category=vfm_category(bcr),
+        bcr_construction=BCR_CONSTRUCTION,
         notes=notes,
-        npv_risk_adjusted=ra.public_npv,
-        payback_years_risk_adjusted=ra.public_payback,
     )
 
 
-def _supplier_case(f: Flows, net: np.ndarray, irr: finance.IrrResult,
-                   ra: risk.RiskFigures) -> SupplierCase:
+def _supplier_case(f: Flows, net: np.ndarray, npv: float, irr: finance.IrrResult,
+                   ra: risk.RiskFigures, breakeven: SwitchingValue) -> SupplierCase:
     notes: dict[str, str] = {}
     irr_value = _irr(irr, notes)
     revenue = (f.payment + f.other_income).tolist()
@@ -115,17 +125,21 @@ def _supplier_case(f: Flows, net: np.ndarray, irr: finance.IrrResult,
         notes["whole_life_margin_risk_adjusted"] = "the supplier has no revenue over the term"
     if None in margins:
         notes["annual_margins"] = "a year with no (or negligible) revenue has no margin (null)"
+    if breakeven.reason is not None:
+        notes["breakeven_cost_overrun"] = breakeven.reason
     return SupplierCase(
-        npv=finance.npv(net, f.supplier_factors),
+        npv=npv,
+        npv_risk_adjusted=ra.supplier_npv,
         irr=irr_value,
         payback_years=payback,
         discounted_payback_years=d_payback,
         peak_funding_requirement=finance.peak_funding_requirement(net),
         whole_life_margin=margin,
-        annual_margins=margins,
-        notes=notes,
-        npv_risk_adjusted=ra.supplier_npv,
         whole_life_margin_risk_adjusted=ra.whole_life_margin,
+        annual_margins=margins,
+        breakeven_cost_overrun=breakeven.switching_value,
+        cost_overrun_stress=risk.cost_overrun_stress(f),
+        notes=notes,
     )
 
 
@@ -205,14 +219,19 @@ def _appraise(proposal: Proposal, f: Flows, public_irr: finance.IrrResult,
     """The appraisal of a resolved proposal, given the IRR of each side's net flows."""
     pub, sup = public_net(f), supplier_net(f)
     assumptions = risk.assumptions(proposal)
-    stretch = 1.0 + (assumptions.duration_uplift or 0.0)
     ra = risk.risk_figures(risk.risk_adjusted_flows(f, assumptions, proposal))
-    public = _public_case(f, pub, public_irr, ra)
-    supplier = _supplier_case(f, sup, supplier_irr, ra)
-    partnership = _partnership_case(f, public.npv, sup, ra)
-    social, channel_shift, social_flags = social_view(proposal, f, public, supplier, partnership,
-                                                      ra, stretch)
-    sens = sensitivity.analyse(sensitivity.levers(f, pub, sup, public.npv, supplier.npv))
+    public_npv = finance.npv(pub, f.public_factors)
+    supplier_npv = finance.npv(sup, f.supplier_factors)
+    levers = sensitivity.levers(f, pub, sup, public_npv, supplier_npv)
+    sens = sensitivity.analyse(levers)
+    partnership = _partnership_case(f, public_npv, sup, ra)
+    social, channel_shift, social_flags = social_view(
+        proposal, f, public_npv, supplier_npv, partnership.support_ratio, ra,
+        1.0 + assumptions.migration_duration_uplift)
+    public = _public_case(f, pub, public_npv, public_irr, ra, social)
+    # The supplier's break-even cost overrun is its operating cost's switching value.
+    breakeven = next(sv for sv in sens.switching_values if sv.input == "supplier_operating_cost")
+    supplier = _supplier_case(f, sup, supplier_npv, supplier_irr, ra, breakeven)
     found = flags.evaluate(proposal, f, public, supplier, assumptions, sens) + social_flags
     method = _method(proposal)
     return Appraisal(
@@ -227,7 +246,7 @@ def _appraise(proposal: Proposal, f: Flows, public_irr: finance.IrrResult,
         risk=assumptions,
         sensitivity=sens,
         simulation=None if proposal.simulation is None else simulate(
-            f, pub, sup, proposal.simulation, assumptions),
+            f, pub, sup, proposal.simulation, ra),
         flags=found,
         cash_flows=_cash_flows(f, pub, sup),
     )

@@ -10,12 +10,11 @@ is added to the ranking with NPSV 0 *by construction* (a proposal compared with 
 nothing and creates no additional social value). An option ranks above BAU only if its NPSV is
 positive.
 
-``NPSV = public NPV + present value of monetised social value``, both at the public discount
-rate. The rank uses the **risk-adjusted** NPSV (public ``npv_risk_adjusted`` + social value
-``present_value_risk_adjusted``), because the Green Book requires optimism bias in the appraisal
-of every option before they are compared: ranking on stated figures would reward the most
-optimistic bid. The stated NPSV is reported beside it, and a ranking that would differ on stated
-figures is said in ``reason``.
+``NPSV = public NPV + present value of monetised social value`` (``public.npsv``), both at the
+public discount rate. The rank uses the **risk-adjusted** NPSV (``public.npsv_risk_adjusted``),
+because the Green Book requires optimism bias in the appraisal of every option before they are
+compared: ranking on stated figures would reward the most optimistic bid. The stated NPSV is
+reported beside it, and a ranking that would differ on stated figures is said in ``reason``.
 """
 
 from __future__ import annotations
@@ -60,14 +59,13 @@ class Comparison:
 
 
 def _row(label: str, a: Appraisal) -> ComparedOption:
-    sv = a.social_value
-    social = sv.present_value if sv is not None else 0.0
-    social_ra = sv.present_value_risk_adjusted if sv is not None else 0.0
-    return ComparedOption(rank=0, option=label, counterfactual=False, npsv=a.public.npv + social,
-                          npsv_risk_adjusted=a.public.npv_risk_adjusted + social_ra,
+    return ComparedOption(rank=0, option=label, counterfactual=False, npsv=a.public.npsv,
+                          npsv_risk_adjusted=a.public.npsv_risk_adjusted,
                           public_npv=a.public.npv,
                           public_npv_risk_adjusted=a.public.npv_risk_adjusted,
-                          social_value=social, social_value_risk_adjusted=social_ra, appraisal=a)
+                          social_value=a.social_value.present_value,
+                          social_value_risk_adjusted=a.social_value.present_value_risk_adjusted,
+                          appraisal=a)
 
 
 def _order(rows: Sequence[ComparedOption], key: str) -> list[ComparedOption]:

@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from svcalc.core import finance
-from svcalc.core.flows import Flows
+from svcalc.core.flows import Flows, contract_saving, public_net
 from svcalc.core.model import (
     Flag,
     Proposal,
@@ -31,11 +31,6 @@ __all__ = ["RULES", "evaluate", "flag", "threshold"]
 #: The rules by code, as in ``reference.json`` ``flag_rules.rules``.
 RULES: dict[str, dict[str, Any]] = {r["code"]: r for r in REFERENCE["flag_rules"]["rules"]}
 
-#: Upper bound of the optimism-bias uplift on the supplier's operating cost (41%), for messages.
-_OPEX_UPPER: float = next(
-    row["cost_upper"] for row in REFERENCE["optimism_bias"]["project_types"]
-    if row["project_type"] == REFERENCE["optimism_bias"]["supplier_operating_cost_project_type"]
-)
 #: The words of finance.irr's reason when the flows have several IRRs.
 _SEVERAL_IRRS = "several rates"
 
@@ -65,15 +60,15 @@ def flag(code: str, field: str, message: str, given: float | str | None,
 _NOUNS = {
     "public_saving": "the annual public saving",
     "upfront_costs": "the public upfront costs",
-    "supplier_operating_cost": "the supplier's operating cost",
 }
+
 
 def evaluate(proposal: Proposal, f: Flows, public: PublicCase, supplier: SupplierCase,
              risk: RiskAssumptions, sensitivity: Sensitivity) -> list[Flag]:
     """Every flag of this module that the proposal raises, in catalogue order.
 
     ``public`` and ``supplier`` carry both the stated and the risk-adjusted figures; ``f`` the
-    stated flows (real prices) and ``risk`` the uplifts applied.
+    stated flows (real prices) and ``risk`` what the risk-adjusted view applied.
     """
     out: list[Flag] = []
     cur = proposal.currency
@@ -90,17 +85,20 @@ def evaluate(proposal: Proposal, f: Flows, public: PublicCase, supplier: Supplie
             "look bigger.",
             rate, min_rate))
 
+    # The saving the price makes against business as usual; contact handling apart, which a
+    # channel shift's own flags judge by its migration and unit costs.
     warn, crit = (threshold("SAVINGS_ABOVE_EVIDENCE", "warning_above"),
                   threshold("SAVINGS_ABOVE_EVIDENCE", "critical_from"))
-    share = public.saving_share_of_baseline
+    bau = float(f.baseline[-1])
+    share = float(contract_saving(f)[-1]) / bau if bau > 0.0 else None
     if share is not None and share > warn:
         critical = share >= crit
         out.append(flag(
             "SAVINGS_ABOVE_EVIDENCE", "#/public/annual_payment",
-            f"The proposal saves {share:.1%} of the business-as-usual cost by the final year; "
+            f"The price saves {share:.1%} of the business-as-usual cost by the final year; "
             f"outsourcing has typically realised {0.05:.0%}-{warn:.0%}, and there is no evidence "
             "that the 20-30% savings often claimed are available (Institute for Government, "
-            "2019).",
+            f"2019). The risk-adjusted view banks at most {warn:.0%}.",
             share, crit if critical else warn, "critical" if critical else "warning"))
 
     min_payback = threshold("SAVINGS_TOO_SOON", "min_payback_years")
@@ -131,18 +129,20 @@ def evaluate(proposal: Proposal, f: Flows, public: PublicCase, supplier: Supplie
     if upfront.procurement is None:
         out.append(flag(
             "UPFRONT_COSTS_UNDERSTATED", "#/public/upfront_costs/procurement",
-            "No procurement cost is given; a competitive procurement of a partnership takes "
-            "18-34 months of advisers and staff time (NAO 2007), and it is a real cost to the "
-            "public body.",
+            "No procurement cost is given; the public body's own procurement costs are "
+            "'rarely quantified but instead absorbed as public sector overheads' (HM Treasury "
+            "2010), yet its advisers alone averaged 2.6% of a PFI project's capital value (NAO "
+            "2007).",
             None, min_share))
     elif contract_pv > 0.0 and upfront.procurement / contract_pv < min_share:
         given_share = upfront.procurement / contract_pv
         out.append(flag(
             "UPFRONT_COSTS_UNDERSTATED", "#/public/upfront_costs/procurement",
             f"The procurement cost of {money(upfront.procurement, cur)} is {given_share:.2%} of "
-            f"the contract's present value ({money(contract_pv, cur)}), below {min_share:.0%}; "
-            "procedures typically cost up to 1.3% of contract value and bidders spend 2-6% "
-            "(PwC/London Economics 2011; HM Treasury 2010).",
+            f"the contract's present value ({money(contract_pv, cur)}), below {min_share:.1%}: "
+            "a contracting authority's own share of an average procedure is about 0.25% of "
+            "contract value (PwC/London Economics 2011), and its advisers alone averaged 2.6% "
+            "of a PFI project's capital value (NAO 2007).",
             given_share, min_share))
     if upfront.transition is None:
         out.append(flag(
@@ -180,17 +180,23 @@ def evaluate(proposal: Proposal, f: Flows, public: PublicCase, supplier: Supplie
             "for the supplier's costs and capital.",
             supplier.npv, 0.0))
 
-    min_margin_ra = threshold("SUPPLIER_FAILS_UNDER_OPTIMISM_BIAS", "min_margin")
-    margin_ra = supplier.whole_life_margin_risk_adjusted
-    if margin_ra is not None and margin_ra < min_margin_ra:
-        stated = "" if margin is None else f"from {margin:.1%} "
+    absorb_warn, absorb_crit = (threshold("SUPPLIER_CANNOT_ABSORB_OVERRUN", "warning_below"),
+                                threshold("SUPPLIER_CANNOT_ABSORB_OVERRUN", "critical_below"))
+    breakeven = supplier.breakeven_cost_overrun
+    if supplier.npv >= 0.0 and breakeven is not None and breakeven < absorb_warn:
+        critical = breakeven < absorb_crit
+        stress = "; ".join(f"+{s.cost_overrun:.0%}: NPV {money(s.npv, cur)}"
+                           for s in supplier.cost_overrun_stress)
         out.append(flag(
-            "SUPPLIER_FAILS_UNDER_OPTIMISM_BIAS", "#/supplier/annual_operating_cost",
-            f"With its operating cost {risk.supplier_operating_cost_uplift:.1%} higher (the "
-            f"Green Book's {_OPEX_UPPER:.0%} outsourcing opex optimism bias, mitigated by "
-            f"{risk.mitigation:.0%}), the supplier's whole-life margin falls {stated}to "
-            f"{margin_ra:.1%}: under a fixed price it would run the service at a loss.",
-            margin_ra, min_margin_ra))
+            "SUPPLIER_CANNOT_ABSORB_OVERRUN", "#/supplier/annual_operating_cost",
+            f"The supplier's NPV at its {coc:.1%} cost of capital reaches zero if its operating "
+            f"cost runs {breakeven:.1%} over its plan ({stress}, the last the extreme of the "
+            "outsourcing evidence); a bid should absorb an ordinary +10% (Sourcing Playbook "
+            "should-cost and financial-standing tests)"
+            + (", and below 3% it cannot absorb any cost pressure (Carillion's margins were "
+               "0.6-4.4%)." if critical else "."),
+            breakeven, absorb_crit if critical else absorb_warn,
+            "critical" if critical else "warning"))
 
     if payback is None or payback > n:
         cumulative = math.fsum(savings.tolist()) - public.upfront_costs
@@ -208,31 +214,55 @@ def evaluate(proposal: Proposal, f: Flows, public: PublicCase, supplier: Supplie
             "the partnership costs the public body more than delivering the service itself.",
             public.npv, 0.0))
 
+    zero = threshold("CASE_HOLDS_ONLY_BELOW_STPR", "max_npv")
+    if rate is not None and public.npv > zero:
+        at_stpr = finance.npv(public_net(f), finance.discount_factors(n))
+        if at_stpr < zero:
+            out.append(flag(
+                "CASE_HOLDS_ONLY_BELOW_STPR", "#/public/discount_rate",
+                f"The public NPV is {money(public.npv, cur)} at the flat {rate:.1%} given but "
+                f"{money(at_stpr, cur)} at the Green Book's social time preference rate: the "
+                "case holds only at a rate the Green Book does not use (its lower-rate schedule "
+                "is a sensitivity test for horizons over 50 years).",
+                at_stpr, zero))
+
     zero = threshold("CASE_RELIES_ON_OPTIMISM", "max_npv")
-    if public.npv > zero > public.npv_risk_adjusted:
+    applied = (f"at the {risk.stage.replace('_', ' ')} stage: upfront costs +"
+               f"{risk.public_other_upfront_uplift:.0%} (IT +{risk.public_it_uplift:.0%}), "
+               f"retained costs +{risk.public_retained_costs_uplift:.0%}, savings banked up to "
+               f"{risk.savings_cap_share_of_baseline:.0%} of business as usual")
+    if public.npsv > zero > public.npsv_risk_adjusted:
         out.append(flag(
             "CASE_RELIES_ON_OPTIMISM", "#/public/upfront_costs",
-            f"The public NPV of {money(public.npv, cur)} becomes "
-            f"{money(public.npv_risk_adjusted, cur)} once the upfront costs carry the Green Book "
-            f"optimism-bias uplifts (IT +{risk.public_it_uplift:.0%}, other "
-            f"+{risk.public_other_upfront_uplift:.0%}): the public case relies on every estimate "
-            "being right.",
-            public.npv_risk_adjusted, zero))
+            f"The public NPSV of {money(public.npsv, cur)} becomes "
+            f"{money(public.npsv_risk_adjusted, cur)} once the public body's own estimates "
+            f"carry the Green Book's optimism bias ({applied}): the case relies on every "
+            "estimate being right.",
+            public.npsv_risk_adjusted, zero))
     if supplier.npv > zero > supplier.npv_risk_adjusted:
         out.append(flag(
-            "CASE_RELIES_ON_OPTIMISM", "#/supplier/annual_operating_cost",
+            "CASE_RELIES_ON_OPTIMISM", "#/supplier/upfront_investment",
             f"The supplier's NPV of {money(supplier.npv, cur)} becomes "
-            f"{money(supplier.npv_risk_adjusted, cur)} once its operating cost carries the "
-            f"{risk.supplier_operating_cost_uplift:.1%} outsourcing optimism-bias uplift: its "
-            "case relies on running the service exactly to budget.",
+            f"{money(supplier.npv_risk_adjusted, cur)} once its investment of "
+            f"{money(f.supplier_investment, cur)} carries the "
+            f"{risk.supplier_investment_uplift:.0%} capital-cost uplift of {risk.project_type} "
+            "at this stage: its case relies on building exactly to budget.",
             supplier.npv_risk_adjusted, zero))
+
+    if risk.mitigation > 0.0 and not risk.evidence:
+        out.append(flag(
+            "MITIGATION_WITHOUT_EVIDENCE", "#/risk/evidence",
+            f"A mitigation of {risk.mitigation:.0%} is claimed with no evidence of what it rests "
+            "on, so it is not applied: the Green Book reduces optimism bias as specific risks "
+            "are identified and costed, not by assertion.",
+            risk.mitigation, "risk.evidence naming what the mitigation rests on"))
 
     limit = threshold("FRAGILE_CASE", "max_switching_value")
     for sv in sensitivity.switching_values:
         x = sv.switching_value
-        if x is None or sv.npv <= 0.0 or abs(x) >= limit:
+        noun = _NOUNS.get(sv.input)  # the supplier's cost: SUPPLIER_CANNOT_ABSORB_OVERRUN
+        if noun is None or x is None or sv.npv <= 0.0 or abs(x) >= limit:
             continue
-        noun = _NOUNS.get(sv.input) or sv.input.replace("_", " ")
         direction = "fall" if x < 0 else "rise"
         out.append(flag(
             "FRAGILE_CASE", sv.field,

@@ -17,8 +17,8 @@ from svcalc.core.channel_shift import ContactCosts, contact_costs
 from svcalc.core.errors import ProposalError
 from svcalc.core.model import Proposal, YearlyValue
 
-__all__ = ["Flows", "partnership_costs", "public_net", "ratio", "resolve", "supplier_net",
-           "whole_life_margin", "with_contact"]
+__all__ = ["Flows", "contract_saving", "partnership_costs", "public_costs", "public_net",
+           "ratio", "resolve", "supplier_net", "whole_life_margin", "with_contact"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,8 @@ class Flows:
     The contact-handling costs (channel shift, DESIGN.md 4.4) are zeros without a
     ``channel_shift`` block: business as usual carries today's mix, the bearing side the
     shifted cost; ``contact`` holds the channel shift's own figures (``None`` without one).
+    ``public_adjustment`` is what the risk-adjusted view adds to the public side's yearly costs
+    (:func:`svcalc.core.risk.risk_adjusted_flows`); zeros as stated.
     """
 
     term_years: int
@@ -44,6 +46,7 @@ class Flows:
     public_contact: np.ndarray
     supplier_contact: np.ndarray
     contact: ContactCosts | None
+    public_adjustment: np.ndarray
 
 
 def _yearly(value: YearlyValue, n: int, pointer: str) -> np.ndarray:
@@ -83,6 +86,7 @@ def resolve(proposal: Proposal) -> Flows:
         public_factors=finance.discount_factors(n, pub.discount_rate),
         supplier_factors=finance.discount_factors(n, sup.cost_of_capital),
         baseline_contact=zeros, public_contact=zeros, supplier_contact=zeros, contact=None,
+        public_adjustment=zeros,
     )
     return with_contact(flows, proposal, 1.0)
 
@@ -103,7 +107,8 @@ def with_contact(f: Flows, proposal: Proposal, stretch: float) -> Flows:
 
 def public_net(f: Flows) -> np.ndarray:
     """Public net saving against business as usual, years 0..T (year 0: upfront costs)."""
-    saving = f.baseline + f.baseline_contact - (f.payment + f.retained + f.public_contact)
+    saving = f.baseline + f.baseline_contact - (f.payment + f.retained + f.public_contact
+                                                 + f.public_adjustment)
     return np.concatenate(([-f.public_upfront], saving))
 
 
@@ -111,6 +116,14 @@ def supplier_net(f: Flows) -> np.ndarray:
     """Supplier cash flow, years 0..T (year 0: its upfront investment)."""
     cash = f.payment + f.other_income - (f.supplier_opex + f.supplier_contact)
     return np.concatenate(([-f.supplier_investment], cash))
+
+
+def contract_saving(f: Flows) -> np.ndarray:
+    """The yearly saving the price makes against business as usual, years 1..T, contact
+    handling set apart: business as usual less the payments and retained costs, with the
+    shifted contact cost a supplier bearing it has priced into its payment added back (a
+    channel shift is judged by its own migration, DESIGN.md 4.6)."""
+    return f.baseline - (f.payment + f.retained) + f.supplier_contact
 
 
 def ratio(num: float, den: float) -> float | None:
@@ -136,3 +149,10 @@ def partnership_costs(f: Flows) -> tuple[float, float]:
     individual = finance.npv(f.baseline + f.baseline_contact, dfs)
     used = f.supplier_opex + f.retained + f.public_contact + f.supplier_contact
     return individual, f.supplier_investment + f.public_upfront + finance.npv(used, dfs)
+
+
+def public_costs(f: Flows) -> float:
+    """The PV of what the partnership costs the public body: its upfront costs, and the
+    payments, retained and contact costs each year (the BCR's denominator, DESIGN.md 4.8)."""
+    yearly = f.payment + f.retained + f.public_contact + f.public_adjustment
+    return f.public_upfront + finance.npv(yearly, f.public_factors[1:])

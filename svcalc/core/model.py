@@ -30,6 +30,8 @@ ProjectType = Literal[
     "non_standard_civil_engineering", "equipment_development", "outsourcing",
 ]
 PROJECT_TYPES: tuple[str, ...] = ProjectType.__args__  # type: ignore[attr-defined]
+Stage = Literal["strategic_outline", "outline", "full"]
+STAGES: tuple[str, ...] = Stage.__args__  # type: ignore[attr-defined]
 RATINGS: tuple[str, ...] = ("not_viable", "over_bullish", "viable_with_cautions", "robust")
 SIMULATION_INPUTS: tuple[str, ...] = ("public_saving", "upfront_costs", "supplier_operating_cost")
 DISTRIBUTIONS: tuple[str, ...] = ("triangular", "uniform", "normal")
@@ -77,15 +79,20 @@ class SupplierSide:
 
 @dataclass(frozen=True, slots=True)
 class RiskInput:
-    """The request's ``risk`` block: which optimism-bias row applies, and how far it is mitigated.
+    """The request's ``risk`` block (DESIGN.md 4.6): the optimism-bias class of the one-off
+    costs, the business-case stage, and mitigation with the evidence it rests on.
 
     ``project_type`` ``None`` means the default for the proposal's ``partnership_model``;
-    ``mitigation`` is the evidenced share (0..1) of the upper-bound uplift that risk management
-    removes (Green Book: start at the upper bound).
+    ``stage`` sets where each uplift sits between its upper and lower bound; ``mitigation``
+    (0..1) moves it from there toward the lower bound, and is applied only with ``evidence``;
+    ``contingency`` is a costed risk allowance, added to the public costs as it is.
     """
 
     project_type: str | None = None
+    stage: str = "outline"
     mitigation: float = 0.0
+    evidence: tuple[str, ...] = ()
+    contingency: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,11 +240,8 @@ class Sustainable:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The answer in one word and one sentence, with the flags that drove it (DESIGN.md 7).
-
-    ``bcr`` and ``vfm_category`` are context only: the Green Book (2026) says a BCR is not a
-    pass/fail test, so they never decide the rating.
-    """
+    """The answer in one word and one sentence, with the flags that drove it (DESIGN.md 7), and
+    the three questions of the five-case model it answers."""
 
     rating: str
     headline: str
@@ -246,17 +250,19 @@ class Verdict:
     economic: str
     commercial: str
     financial: str
-    bcr: float | None
-    vfm_category: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class PublicCase:
     """The public body's business case against business as usual (STPR or its flat rate)."""
 
+    npsv: Money
+    npsv_risk_adjusted: Money
     npv: Money
+    npv_risk_adjusted: Money
     irr: float | None
     payback_years: float | None
+    payback_years_risk_adjusted: float | None
     discounted_payback_years: float | None
     first_saving_year: int | None
     peak_funding_requirement: Money
@@ -264,26 +270,36 @@ class PublicCase:
     annual_saving_steady_state: Money
     saving_share_of_baseline: float | None
     bcr: float | None
-    vfm_category: str | None
+    bcr_construction: str
     notes: dict[str, str]
-    npv_risk_adjusted: Money
-    payback_years_risk_adjusted: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CostOverrun:
+    """The supplier's figures with its operating cost raised by ``cost_overrun``."""
+
+    cost_overrun: float
+    npv: Money
+    whole_life_margin: float | None
+    label: str
 
 
 @dataclass(frozen=True, slots=True)
 class SupplierCase:
-    """The supplier's business case at its own cost of capital."""
+    """The supplier's business case at its own cost of capital, and its cost-overrun stress."""
 
     npv: Money
+    npv_risk_adjusted: Money
     irr: float | None
     payback_years: float | None
     discounted_payback_years: float | None
     peak_funding_requirement: Money
     whole_life_margin: float | None
-    annual_margins: list[float | None]
-    notes: dict[str, str]
-    npv_risk_adjusted: Money
     whole_life_margin_risk_adjusted: float | None
+    annual_margins: list[float | None]
+    breakeven_cost_overrun: float | None
+    cost_overrun_stress: list[CostOverrun]
+    notes: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,16 +417,30 @@ class ChannelShiftCase:
 
 @dataclass(frozen=True, slots=True)
 class RiskAssumptions:
-    """The optimism-bias uplifts applied in the risk-adjusted view (echoed in the response)."""
+    """Exactly what the risk-adjusted view applied (DESIGN.md 4.6), echoed in the response.
+
+    Each uplift is the share added to a public or supplier estimate, set by ``stage`` and moved
+    toward the lower bound by ``mitigation_applied``; ``duration_uplift`` slows phased profiles
+    (``None`` when the class has no duration figure) and ``migration_duration_uplift`` any
+    channel-shift migration; ``savings_cap_share_of_baseline`` is the most of business as usual
+    a saving is banked at.
+    """
 
     project_type: str
     project_type_defaulted: bool
+    stage: str
     mitigation: float
+    mitigation_applied: float
+    evidence: list[str]
     public_it_uplift: float
     public_other_upfront_uplift: float
+    public_retained_costs_uplift: float
+    public_payment_uplift: float
     supplier_investment_uplift: float
-    supplier_operating_cost_uplift: float
     duration_uplift: float | None
+    migration_duration_uplift: float
+    savings_cap_share_of_baseline: float
+    contingency: Money
     public_upfront_costs_risk_adjusted: Money
     notes: dict[str, str]
 

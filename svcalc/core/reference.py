@@ -9,7 +9,7 @@ import json
 from importlib import resources
 from typing import Any
 
-__all__ = ["REFERENCE", "stpr_rate", "vfm_category"]
+__all__ = ["REFERENCE", "stpr_rate"]
 
 REFERENCE: dict[str, Any] = json.loads(
     resources.files("svcalc.core").joinpath("reference.json").read_text("utf-8"))
@@ -26,23 +26,3 @@ def stpr_rate(year: int) -> float:
             rate: float = band["rate"]
             return rate
     raise ValueError(f"no STPR band holds year {year}")
-
-
-def vfm_category(bcr: float | None) -> str | None:
-    """DfT value-for-money category of a benefit-cost ratio (context, never a verdict).
-
-    Bands are half-open, lower bound included: a BCR of exactly 1.5 is ``medium``.
-
-    >>> vfm_category(0.9), vfm_category(1.0), vfm_category(1.5), vfm_category(4.0)
-    ('poor', 'low', 'medium', 'very_high')
-    >>> vfm_category(None) is None
-    True
-    """
-    if bcr is None:
-        return None
-    for band in REFERENCE["vfm_categories"]["bands"]:
-        lo, hi = band["min_bcr"], band["max_bcr"]
-        if (lo is None or bcr >= lo) and (hi is None or bcr < hi):
-            category: str = band["category"]
-            return category
-    raise ValueError(f"no value-for-money band holds {bcr}")

@@ -1,34 +1,39 @@
-"""The risk-adjusted view: Green Book optimism-bias uplifts applied to the stated flows.
+"""The risk-adjusted view (DESIGN.md 4.6): optimism bias where the guidance puts it, savings
+banked only up to the evidence, and the supplier's bid stress-tested.
 
-HM Treasury's Supplementary Green Book Guidance on optimism bias (Mott MacDonald 2002, Table 2)
-gives, for six project types, an upper and a lower bound for the overrun of cost and of works
-duration. An appraisal starts at the upper bound and reduces it only with evidence that the risks
-are managed::
+Optimism bias "is expressed as the percentage difference between the estimate at appraisal and
+the final outturn" (Mott MacDonald 2002): it belongs to the **appraising body's own estimates**.
+HM Treasury's supplementary guidance (Mott MacDonald 2002, Table 2) gives, for six project
+types, an upper and a lower bound of the overrun of cost and of works duration; the reference
+data (``optimism_bias``) holds them and says which estimate carries which row:
 
-    uplift = upper x (1 - mitigation)        mitigation in [0, 1]
+* the public upfront ``it`` costs: equipment/development capex; the other upfront costs:
+  ``risk.project_type`` (by default from the partnership model);
+* the public retained costs: the outsourcing opex row, which measured exactly this, the public
+  body's business-case opex estimate against outturn;
+* the annual payment only at strategic outline stage, where it is the public body's estimate of
+  a price no one has bid yet; a priced bid is not uplifted ("optimism bias reduction is likely
+  to be achieved at least in part through priced risk transfer");
+* the supplier's upfront investment (its own capital estimate): ``risk.project_type``;
+* phased profiles (payments, retained costs, the supplier's costs and income) arrive later by
+  the works-duration uplift of ``risk.project_type`` (none for outsourcing); every channel-shift
+  migration by the equipment/development duration uplift (a channel shift is a digital build).
 
-What carries which uplift (DESIGN.md section 4.6; the table is in ``reference.json``):
+Where each uplift sits is set by the business-case **stage** (``stage_uplift``): the upper bound
+at strategic outline, the lower bound at full business case (specific risks costed instead, in
+``risk.contingency``), and at outline 0.35 x the upper bound, never below the lower (the
+intermediate stage of Transport Scotland's STAG Table 13.4: roads 15% of 44%, bridges 23% of
+66%). ``risk.mitigation`` moves an uplift from there toward the lower bound, and only when
+``risk.evidence`` says what it rests on.
 
-* public upfront ``it`` costs: the equipment/development capex uplift (upper bound 200%);
-* the other public upfront costs and the supplier's upfront investment: the cost uplift of
-  ``risk.project_type`` (its capex figure, or the opex figure for outsourcing);
-* the supplier's annual operating cost: the outsourcing opex uplift (upper bound 41%), because
-  under a fixed price the supplier bears the overrun, which is how low-ball bids fail;
-* a ramp (phased figures) in the contract payments, retained costs, supplier operating cost and
-  other income: stretched in time by the duration uplift of ``risk.project_type`` (outsourcing
-  has no duration figure, so nothing is stretched). Business as usual is not stretched: it is the
-  counterfactual. A channel shift's migration is slowed by the same uplift.
-
-References
-----------
-HM Treasury (2003), *Supplementary Green Book Guidance: Optimism Bias*, from Mott MacDonald
-(2002), *Review of Large Public Procurement in the UK*, Table 2 and worked examples.
+There are no generic uplifts for benefits, so the **saving** a partnership's price makes against
+business as usual is banked up to what outsourcing has realised (``savings_evidence``, IfG 2019:
+typically 5-10%), not beyond. The supplier's operating cost carries no uplift: its
+sustainability is a **stress test** (:func:`cost_overrun_stress`).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -38,6 +43,7 @@ from svcalc.core import finance
 from svcalc.core.errors import ProposalError
 from svcalc.core.flows import (
     Flows,
+    contract_saving,
     partnership_costs,
     public_net,
     ratio,
@@ -45,16 +51,23 @@ from svcalc.core.flows import (
     whole_life_margin,
     with_contact,
 )
-from svcalc.core.model import PROJECT_TYPES, Proposal, RiskAssumptions, RiskInput
+from svcalc.core.model import (
+    PROJECT_TYPES,
+    STAGES,
+    CostOverrun,
+    Proposal,
+    RiskAssumptions,
+    RiskInput,
+)
 from svcalc.core.reference import REFERENCE
 
-__all__ = ["RiskFigures", "assumptions", "blended_upper", "risk_adjusted_flows", "risk_figures",
-           "stretch", "uplift"]
+__all__ = ["RiskFigures", "assumptions", "cost_overrun_stress", "risk_adjusted_flows",
+           "risk_figures", "stage_uplift", "stretch", "uplift"]
 
 _OB: dict[str, Any] = REFERENCE["optimism_bias"]
 _TABLE: dict[str, dict[str, Any]] = {row["project_type"]: row for row in _OB["project_types"]}
-if tuple(_TABLE) != PROJECT_TYPES:  # pragma: no cover - guards a data edit
-    raise AssertionError("reference.json optimism_bias rows must match model.PROJECT_TYPES")
+if tuple(_TABLE) != PROJECT_TYPES or tuple(_OB["stages"]) != STAGES:  # pragma: no cover
+    raise AssertionError("reference.json optimism_bias must match model.PROJECT_TYPES, STAGES")
 
 
 def _row(project_type: str) -> dict[str, Any]:
@@ -65,86 +78,104 @@ def _row(project_type: str) -> dict[str, Any]:
                             "#/risk/project_type") from None
 
 
-def uplift(project_type: str, mitigation: float = 0.0, measure: str = "cost") -> float | None:
-    """Optimism-bias uplift ``upper x (1 - mitigation)`` for one project type.
+def stage_uplift(project_type: str, stage: str, measure: str = "cost") -> float | None:
+    """Where the uplift of ``project_type`` sits at ``stage``, before any mitigation; ``None``
+    when the guidance gives no figure (``measure`` ``"duration"`` for outsourcing).
 
-    ``measure`` is ``"cost"`` (capex, or opex for outsourcing) or ``"duration"``; ``None`` when the
-    guidance gives no figure (outsourcing duration).
+    >>> stage_uplift("outsourcing", "strategic_outline"), stage_uplift("outsourcing", "full")
+    (0.41, 0.0)
+    >>> round(stage_uplift("outsourcing", "outline"), 4)  # 0.35 x 41%
+    0.1435
+    >>> stage_uplift("standard_buildings", "full", "duration")  # its lower bound
+    0.01
+    """
+    row = _row(project_type)
+    upper, lower = row[f"{measure}_upper"], row[f"{measure}_lower"]
+    if upper is None:
+        return None
+    rule = _OB["stages"][stage]
+    if rule["rule"] == "upper":
+        return float(upper)
+    if rule["rule"] == "lower":
+        return float(lower)
+    return max(float(lower), rule["fraction_of_upper"] * upper)
 
-    The Green Book's worked example: a non-standard building at contract award, 92% of its
-    optimism-bias contribution mitigated, carries (100% - 92%) x 51% = 4% (its lower bound).
 
-    >>> round(uplift("non_standard_buildings", 0.92), 4)
-    0.0408
-    >>> uplift("outsourcing"), uplift("outsourcing", measure="duration") is None
-    (0.41, True)
+def uplift(project_type: str, stage: str, mitigation: float = 0.0,
+           measure: str = "cost") -> float | None:
+    """The uplift applied: the stage's, moved toward the lower bound by ``mitigation`` (0..1:
+    at 1, the lower bound, which the guidance expects full risk management to reach).
+
+    >>> round(uplift("non_standard_buildings", "strategic_outline", 0.5), 4)  # 51% -> 4%
+    0.275
     """
     if not 0.0 <= mitigation <= 1.0:
         raise ProposalError("mitigation must be between 0 and 1", "#/risk/mitigation")
-    upper: float | None = _row(project_type)[f"{measure}_upper"]
-    return None if upper is None else upper * (1.0 - mitigation)
-
-
-def blended_upper(mix: Mapping[str, float], measure: str = "cost") -> float:
-    """Upper-bound uplift of a combined project: each row weighted by its share of cost.
-
-    The guidance's worked example: 30% non-standard and 70% standard buildings.
-
-    >>> mix = {"non_standard_buildings": 0.3, "standard_buildings": 0.7}
-    >>> round(blended_upper(mix), 4), round(blended_upper(mix, "duration"), 4)
-    (0.321, 0.145)
-    """
-    shares = list(mix.values())
-    if any(s < 0.0 for s in shares) or abs(math.fsum(shares) - 1.0) > 1e-9:
-        raise ProposalError("the shares of a combined project must be >= 0 and sum to 1", "#/risk")
-    uppers = [_row(t)[f"{measure}_upper"] for t in mix]
-    if any(u is None for u in uppers):
-        raise ProposalError(f"a project type in the mix has no {measure} figure", "#/risk")
-    return math.fsum(s * u for s, u in zip(shares, uppers, strict=True))
+    at = stage_uplift(project_type, stage, measure)
+    if at is None:
+        return None
+    lower: float = _row(project_type)[f"{measure}_lower"]
+    return at - mitigation * (at - lower)
 
 
 def assumptions(proposal: Proposal) -> RiskAssumptions:
-    """The uplifts the risk-adjusted view applies to ``proposal`` (echoed in the response).
-
-    ``project_type`` defaults by ``partnership_model`` (``reference.json``
-    ``optimism_bias.default_project_type``): service partnerships use the outsourcing row, a
-    channel shift the equipment/development row.
-    """
+    """What the risk-adjusted view applies to ``proposal`` (echoed in the response)."""
     given = proposal.risk or RiskInput()
-    m = given.mitigation
+    if given.stage not in STAGES:
+        raise ProposalError(f"unknown stage {given.stage!r}", "#/risk/stage")
+    if given.contingency < 0.0:
+        raise ProposalError("contingency must not be negative", "#/risk/contingency")
     defaulted = given.project_type is None
     project_type = (_OB["default_project_type"].get(proposal.partnership_model, "outsourcing")
                     if given.project_type is None else given.project_type)
-    other = uplift(project_type, m)
-    it = uplift(_OB["it_project_type"], m)
-    opex = uplift(_OB["supplier_operating_cost_project_type"], m)
-    duration = uplift(project_type, m, "duration")
-    assert other is not None and it is not None and opex is not None  # every row has a cost
+    stage = given.stage
+    applied = given.mitigation if given.evidence else 0.0
     notes: dict[str, str] = {}
+    if given.mitigation > 0.0 and not given.evidence:
+        notes["mitigation_applied"] = (
+            "mitigation needs evidence (risk.evidence: what it rests on), so none is applied "
+            f"beyond the {stage} stage's own position")
+
+    def cost(row: str) -> float:
+        value = uplift(row, stage, applied)
+        assert value is not None  # every row has a cost figure
+        return value
+
+    other = cost(project_type)
+    it = cost(_OB["it_project_type"])
+    duration = uplift(project_type, stage, applied, "duration")
+    migration = uplift(_OB["migration_project_type"], stage, applied, "duration")
+    assert migration is not None
     if duration is None:
         notes["duration_uplift"] = (
-            f"the optimism-bias guidance gives no duration figure for {project_type}, so no ramp "
-            "is stretched"
-        )
-    lower = _row(project_type)["cost_lower"]
-    if other < lower:
-        notes["mitigation"] = (
-            f"mitigation {m:.0%} takes the {project_type} cost uplift to {other:.1%}, below the "
-            f"{lower:.0%} lower bound that the guidance expects full risk management to reach"
-        )
+            f"the optimism-bias guidance gives no duration figure for {project_type}, so no "
+            "phased profile is slowed")
+    payment = cost(_OB["payment_estimate_project_type"]) if stage == "strategic_outline" else 0.0
+    if stage != "strategic_outline":
+        notes["public_payment_uplift"] = (
+            f"at the {stage} stage the annual payment is a priced bid, which carries no "
+            "optimism bias: the supplier has taken the risk of its price")
     upfront = proposal.public.upfront_costs
     it_cost = upfront.it or 0.0
     return RiskAssumptions(
         project_type=project_type,
         project_type_defaulted=defaulted,
-        mitigation=m,
+        stage=stage,
+        mitigation=given.mitigation,
+        mitigation_applied=applied,
+        evidence=list(given.evidence),
         public_it_uplift=it,
         public_other_upfront_uplift=other,
+        public_retained_costs_uplift=cost(_OB["retained_costs_project_type"]),
+        public_payment_uplift=payment,
         supplier_investment_uplift=other,
-        supplier_operating_cost_uplift=opex,
         duration_uplift=duration,
+        migration_duration_uplift=migration,
+        savings_cap_share_of_baseline=REFERENCE["savings_evidence"]["realised_share_high"],
+        contingency=given.contingency,
         public_upfront_costs_risk_adjusted=(
-            it_cost * (1.0 + it) + (upfront.total - it_cost) * (1.0 + other)),
+            it_cost * (1.0 + it) + (upfront.total - it_cost) * (1.0 + other)
+            + given.contingency),
         notes=notes,
     )
 
@@ -166,18 +197,24 @@ def stretch(series: np.ndarray, factor: float | None) -> np.ndarray:
 
 
 def risk_adjusted_flows(f: Flows, a: RiskAssumptions, proposal: Proposal) -> Flows:
-    """The stated flows with the optimism-bias uplifts of ``a`` applied (module docstring)."""
-    f = with_contact(f, proposal, 1.0 + (a.duration_uplift or 0.0))
+    """The stated flows with what ``a`` applies (module docstring). The public side's extra
+    cost, ``public_adjustment``, is the payment estimate's overrun plus the saving not banked
+    beyond the evidence; the supplier is paid the price as bid."""
+    f = with_contact(f, proposal, 1.0 + a.migration_duration_uplift)
     d = a.duration_uplift
-    return replace(
+    f = replace(
         f,
         payment=stretch(f.payment, d),
-        retained=stretch(f.retained, d),
+        retained=stretch(f.retained, d) * (1.0 + a.public_retained_costs_uplift),
         other_income=stretch(f.other_income, d),
+        supplier_opex=stretch(f.supplier_opex, d),
         public_upfront=a.public_upfront_costs_risk_adjusted,
-        supplier_opex=stretch(f.supplier_opex, d) * (1.0 + a.supplier_operating_cost_uplift),
         supplier_investment=f.supplier_investment * (1.0 + a.supplier_investment_uplift),
     )
+    overrun = f.payment * a.public_payment_uplift
+    unbanked = np.maximum(contract_saving(f) - overrun
+                          - a.savings_cap_share_of_baseline * f.baseline, 0.0)
+    return replace(f, public_adjustment=overrun + unbanked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,3 +242,19 @@ def risk_figures(adj: Flows) -> RiskFigures:
         whole_life_margin=whole_life_margin(adj),
         support_ratio=ratio(*partnership_costs(adj)),
     )
+
+
+def cost_overrun_stress(f: Flows) -> list[CostOverrun]:
+    """The supplier's NPV and whole-life margin with its operating cost raised by each overrun
+    of the reference data (``supplier_stress``: +10%, +20%, and +41%, the extreme of the
+    outsourcing evidence), all else as priced."""
+    stress = REFERENCE["supplier_stress"]
+    out = []
+    for x in stress["overruns"]:
+        g = replace(f, supplier_opex=f.supplier_opex * (1.0 + x))
+        label = ("the extreme of the outsourcing evidence" if x == stress["extreme"]
+                 else f"a {x:.0%} overrun")
+        out.append(CostOverrun(cost_overrun=x,
+                               npv=finance.npv(supplier_net(g), g.supplier_factors),
+                               whole_life_margin=whole_life_margin(g), label=label))
+    return out

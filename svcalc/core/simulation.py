@@ -13,14 +13,16 @@ fixed flow vector, both NPVs are one matrix-vector product of that matrix with t
 discounted flows (Green Book STPR or the flat public rate; the supplier's cost of capital), so
 the whole run is a handful of array operations (:func:`npvs`).
 
-Default ranges (when the request gives none for an input) come from the optimism-bias uplifts of
-the risk-adjusted view (:func:`svcalc.core.risk.assumptions`, Green Book supplementary guidance:
-the stated figure is the optimistic end, the upper bound ``x (1 - mitigation)`` the pessimistic):
+Default ranges (when the request gives none for an input) run from the risk-adjusted view of
+DESIGN.md 4.6 (:mod:`svcalc.core.risk`) to the figures as stated:
 
-* upfront costs: ``[0, U_ra / U - 1]``, the blended uplift on the public upfront costs;
-* supplier operating cost: ``[0, u_opex]``, the outsourcing opex uplift (41% at the upper bound);
-* public saving: ``[-u_opex, 0]``, a shortfall of up to the same outsourcing uplift (realised
-  outsourcing savings fall short of claims; IfG 2019).
+* public saving: ``[S_ra / S - 1, 0]``, where ``S`` is the PV of the stated yearly savings and
+  ``S_ra`` that of the risk-adjusted view's (its uplifts, delays and the savings banked only up
+  to the evidence);
+* upfront costs: ``[0, U_ra / U - 1]``, the uplifts (and contingency) on the public upfront
+  costs;
+* supplier operating cost: ``[0, +20%]``, the second step of the supplier's cost-overrun stress
+  test (``supplier_stress.simulation_high``; +41% is its extreme, not its range).
 
 Each is triangular with its mode at the stated value, so the stated case is the most likely one
 and the risk-adjusted case the worst one. A scenario is *sustainable* for a side when its NPV is
@@ -34,16 +36,17 @@ import math
 import numpy as np
 
 from svcalc.core import finance
-from svcalc.core.flows import Flows
+from svcalc.core.flows import Flows, public_net
 from svcalc.core.model import (
     SIMULATION_INPUTS,
     Histogram,
     InputRange,
     NpvDistribution,
-    RiskAssumptions,
     SimulationInput,
     SimulationResult,
 )
+from svcalc.core.reference import REFERENCE
+from svcalc.core.risk import RiskFigures
 
 __all__ = ["default_ranges", "draw", "npvs", "simulate", "summarise"]
 
@@ -51,15 +54,19 @@ __all__ = ["default_ranges", "draw", "npvs", "simulate", "summarise"]
 Z90 = 1.2815515655446004
 
 
-def default_ranges(assumptions: RiskAssumptions, public_upfront: float) -> dict[str, InputRange]:
-    """The ranges implied by the optimism-bias uplifts (module docstring)."""
-    opex = assumptions.supplier_operating_cost_uplift
-    upfront = (assumptions.public_upfront_costs_risk_adjusted / public_upfront - 1.0
-               if public_upfront > 0.0 else 0.0)
+def default_ranges(f: Flows, public: np.ndarray, ra: RiskFigures) -> dict[str, InputRange]:
+    """The ranges from the risk-adjusted view ``ra`` to the stated flows ``f`` (module
+    docstring); ``public`` is the stated public net flow, years 0..T."""
+    saving = finance.npv(public[1:], f.public_factors[1:])
+    saving_ra = finance.npv(public_net(ra.flows)[1:], ra.flows.public_factors[1:])
+    shortfall = min(0.0, max(-1.0, saving_ra / saving - 1.0)) if saving > 0.0 else 0.0
+    upfront = (ra.flows.public_upfront / f.public_upfront - 1.0 if f.public_upfront > 0.0
+               else 0.0)
     return {
-        "public_saving": InputRange(-opex, 0.0),
+        "public_saving": InputRange(shortfall, 0.0),
         "upfront_costs": InputRange(0.0, upfront),
-        "supplier_operating_cost": InputRange(0.0, opex),
+        "supplier_operating_cost": InputRange(
+            0.0, REFERENCE["supplier_stress"]["simulation_high"]),
     }
 
 
@@ -122,13 +129,13 @@ def summarise(pub_npv: np.ndarray, sup_npv: np.ndarray, bins: int) -> tuple[
 
 
 def simulate(f: Flows, public: np.ndarray, supplier: np.ndarray, request: SimulationInput,
-             assumptions: RiskAssumptions) -> SimulationResult:
+             ra: RiskFigures) -> SimulationResult:
     """Run the Monte Carlo of ``request`` on the stated flows ``f`` (module docstring).
 
     Reproducible: the same seed, ranges and proposal give the same result (numpy's PCG64
     generator, inputs drawn in the order of ``SIMULATION_INPUTS``).
     """
-    ranges = {**default_ranges(assumptions, f.public_upfront), **request.ranges}
+    ranges = {**default_ranges(f, public, ra), **request.ranges}
     rng = np.random.default_rng(request.seed)
     n = request.iterations
     x = {name: draw(rng, ranges[name], n) for name in SIMULATION_INPUTS}

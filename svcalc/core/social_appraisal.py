@@ -9,16 +9,7 @@ from __future__ import annotations
 from svcalc.core import finance
 from svcalc.core.channel_shift import channel_shift_case
 from svcalc.core.flows import Flows
-from svcalc.core.model import (
-    ChannelShiftCase,
-    Flag,
-    PartnershipCase,
-    Proposal,
-    PublicCase,
-    Scores,
-    SocialValueCase,
-    SupplierCase,
-)
+from svcalc.core.model import ChannelShiftCase, Flag, Proposal, Scores, SocialValueCase
 from svcalc.core.risk import RiskFigures
 from svcalc.core.scores import acceptability_score, benefit_score, support_score
 from svcalc.core.social_flags import social_flags
@@ -27,13 +18,13 @@ from svcalc.core.social_value import social_value_figures
 __all__ = ["social_view"]
 
 
-def social_view(proposal: Proposal, f: Flows, public: PublicCase, supplier: SupplierCase,
-                partnership: PartnershipCase, risk: RiskFigures, stretch: float,
+def social_view(proposal: Proposal, f: Flows, public_npv: float, supplier_npv: float,
+                support_ratio: float | None, risk: RiskFigures, stretch: float,
                 ) -> tuple[SocialValueCase, ChannelShiftCase | None, list[Flag]]:
     """Social value (always present, with its scores), channel shift (if given) and flags.
 
-    ``f`` are the stated flows, ``risk`` the risk-adjusted view (whose flows carry the channel
-    shift's migration slowed by ``stretch``).
+    ``f`` are the stated flows and the NPVs and support ratio the stated figures; ``risk`` the
+    risk-adjusted view (whose flows carry the channel shift's migration slowed by ``stretch``).
     """
     cs_case = None
     if proposal.channel_shift is not None:
@@ -55,11 +46,11 @@ def social_view(proposal: Proposal, f: Flows, public: PublicCase, supplier: Supp
     acc = proposal.acceptability
     scores = Scores(
         benefit=benefit_score(
-            public_npv=public.npv, public_npv_risk_adjusted=risk.public_npv,
-            supplier_npv=supplier.npv, supplier_npv_risk_adjusted=risk.supplier_npv,
+            public_npv=public_npv, public_npv_risk_adjusted=risk.public_npv,
+            supplier_npv=supplier_npv, supplier_npv_risk_adjusted=risk.supplier_npv,
             social_value=sv_pv, social_value_risk_adjusted=sv_pv_ra,
             jobs_lost=None if acc is None else acc.jobs_lost),
-        support=support_score(support_ratio=partnership.support_ratio,
+        support=support_score(support_ratio=support_ratio,
                               support_ratio_risk_adjusted=risk.support_ratio),
         acceptability=acceptability_score(
             acc, digital_share_target=None if cs_case is None else cs_case.digital_share_target),

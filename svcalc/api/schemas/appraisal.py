@@ -51,66 +51,96 @@ class MethodSchema(Schema):
 class PublicCaseSchema(Schema):
     """The public body's business case against business as usual."""
 
+    npsv = out_money("Net present social value, the Green Book's headline: the public NPV plus "
+                     "the PV of monetised social value (social_value.present_value).",
+                     7_266_605.32)
+    npsv_risk_adjusted = out_money("npsv in the risk-adjusted view (see risk): the public body's "
+                                   "own estimates with optimism bias, the saving banked up to "
+                                   "the evidence, social value after its evidence haircuts. "
+                                   "Below 0 the public side is not sustainable.", 6_070_000.0)
     npv = out_money("Net present value of the saving against business as usual, discounted at "
-                     "the STPR (or the flat rate given).", 3_214_000.0)
+                    "the STPR (or the flat rate given).", 7_266_605.32)
+    npv_risk_adjusted = out_money("Public NPV in the risk-adjusted view (see risk).",
+                                  6_070_000.0)
     irr = out_ratio("Internal rate of return of the public net flows; null when none exists or "
-                     "when several do (see notes).", 0.31, UNIT_RATE)
+                    "when several do (see notes).", 0.95, UNIT_RATE)
     payback_years = out_years("Years until the cumulative (undiscounted) saving first recovers "
-                               "the upfront costs, interpolated within the year; null if never "
-                               "within the term.", 3.6)
-    discounted_payback_years = out_years("As payback_years, on discounted flows.", 3.9)
+                              "the upfront costs, interpolated within the year; null if never "
+                              "within the term.", 1.05)
+    payback_years_risk_adjusted = out_years("payback_years in the risk-adjusted view; null if "
+                                            "never within the term.", 1.3)
+    discounted_payback_years = out_years("As payback_years, on discounted flows.", 1.1)
     first_saving_year = fields.Integer(
         required=True, allow_none=True,
         metadata=doc("First contract year that costs less than business as usual.", 1,
-                       UNIT_YEARS))
+                     UNIT_YEARS))
     peak_funding_requirement = out_money("Deepest cumulative (undiscounted) shortfall: the cash "
-                                          "the public body must find before savings arrive.",
-                                          1_050_000.0)
+                                         "the public body must find before savings arrive.",
+                                         1_050_000.0)
     upfront_costs = out_money("Total one-off public costs in year 0.", 1_050_000.0)
     annual_saving_steady_state = out_money("Saving in the final contract year.", 1_000_000.0)
     saving_share_of_baseline = out_ratio("Final-year saving as a share of the final-year "
-                                          "business-as-usual cost.", 0.1)
-    bcr = out_ratio("Benefit-cost ratio of the incremental case against business as usual: PV "
-                     "of the years that save over PV of the years that cost (including year 0). "
-                     "Context only: the Green Book (2026) says a BCR is not a pass/fail test.",
-                     4.1, "ratio")
-    vfm_category = fields.String(
-        required=True, allow_none=True,
-        validate=validate.OneOf(("poor", "low", "medium", "high", "very_high")),
-        metadata=doc("DfT value-for-money category of the BCR (context, not a verdict).",
-                       "very_high"))
+                                         "business-as-usual cost.", 0.1)
+    bcr = out_ratio("Benefit-cost ratio: PV of benefits over PV of costs to the public body, "
+                    "built as bcr_construction says; null when the partnership costs the "
+                    "public body nothing. Context only: the Green Book sets no threshold, and "
+                    "NPSV leads.", 1.1, "ratio")
+    bcr_construction = fields.String(required=True, metadata=doc(
+        "How bcr is built: what is counted as benefit and as cost.",
+        "PV of business as usual avoided plus monetised social value, over the PV of what the "
+        "partnership costs the public body ..."))
     notes = out_notes()
-    npv_risk_adjusted = out_money("Public NPV with the Green Book optimism-bias uplifts applied "
-                                   "(see risk).", 2_900_000.0)
-    payback_years_risk_adjusted = out_years("payback_years with optimism bias applied; null if "
-                                             "never within the term.", 4.2)
+
+
+class CostOverrunSchema(Schema):
+    """The supplier's figures with its operating cost raised by one overrun."""
+
+    cost_overrun = fields.Float(required=True, metadata=doc(
+        "The rise in the supplier's operating cost, every year, all else as priced.", 0.1,
+        UNIT_SHARE))
+    npv = out_money("The supplier's NPV at its cost of capital with that overrun.", 1_500_000.0)
+    whole_life_margin = out_ratio("The supplier's whole-life margin with that overrun.", 0.02)
+    label = fields.String(required=True, metadata=doc(
+        "What the overrun stands for (+41% is the extreme of the outsourcing evidence).",
+        "a 10% overrun"))
 
 
 class SupplierCaseSchema(Schema):
-    """The supplier's business case at its own cost of capital."""
+    """The supplier's business case at its own cost of capital, and its cost-overrun stress."""
 
     npv = out_money("Net present value of the supplier's cash flows at its cost of capital.",
-                     1_600_000.0)
+                    3_526_048.84)
+    npv_risk_adjusted = out_money("Supplier NPV in the risk-adjusted view: its upfront "
+                                  "investment (its own capital estimate) with the capex uplift "
+                                  "of risk.project_type, its phased profiles delayed; its "
+                                  "operating cost is stress-tested instead (see "
+                                  "cost_overrun_stress).", 3_450_000.0)
     irr = out_ratio("Internal rate of return of the supplier's cash flows; null when none "
-                     "exists or several do (see notes).", 1.19, UNIT_RATE)
+                    "exists or several do (see notes).", 1.19, UNIT_RATE)
     payback_years = out_years("Years until the supplier's cumulative cash recovers its "
-                               "investment; null if never within the term.", 0.8)
+                              "investment; null if never within the term.", 0.8)
     discounted_payback_years = out_years("As payback_years, discounted at the cost of capital.",
-                                          0.9)
+                                         0.9)
     peak_funding_requirement = out_money("Deepest cumulative cash shortfall of the supplier.",
-                                          500_000.0)
+                                         500_000.0)
     whole_life_margin = out_ratio("(Total revenue - total operating cost - upfront investment) "
-                                   "/ total revenue, undiscounted.", 0.064)
+                                  "/ total revenue, undiscounted.", 0.064)
+    whole_life_margin_risk_adjusted = out_ratio("whole_life_margin in the risk-adjusted view.",
+                                                0.063)
     annual_margins = fields.List(
         fields.Float(allow_none=True), required=True,
         metadata=doc("Operating margin each contract year 1..T: (revenue - operating cost) / "
-                       "revenue; null in a year without revenue.", [0.07, 0.07], UNIT_SHARE))
+                     "revenue; null in a year without revenue.", [0.07, 0.07], UNIT_SHARE))
+    breakeven_cost_overrun = out_ratio(
+        "The rise in the supplier's operating cost, every year, at which its NPV at its cost of "
+        "capital reaches zero, found by root-finding (negative: its costs must fall). Below 10% "
+        "it cannot absorb an ordinary overrun (a caution); below 3% it is not sustainable. Null "
+        "when no rise between -100% and +1,000% does it (see notes).", 0.066)
+    cost_overrun_stress = fields.List(fields.Nested(CostOverrunSchema), required=True,
+                                      metadata={"description": "The supplier's NPV and margin "
+                                                "with its operating cost 10%, 20% and 41% (the "
+                                                "extreme of the outsourcing evidence) over plan."})
     notes = out_notes()
-    npv_risk_adjusted = out_money("Supplier NPV at its cost of capital with its operating cost "
-                                   "carrying the outsourcing opex optimism-bias uplift (see "
-                                   "risk).", -1_200_000.0)
-    whole_life_margin_risk_adjusted = out_ratio("whole_life_margin with optimism bias applied; "
-                                                 "below 0 the supplier runs at a loss.", 0.02)
 
 
 class PartnershipCaseSchema(Schema):
@@ -309,13 +339,14 @@ SEVERITIES = ("info", "warning", "critical")
 
 
 class SustainableSchema(Schema):
-    """Whether each side's NPV is non-negative in the risk-adjusted view."""
+    """Whether each side is sustainable in the risk-adjusted view (DESIGN.md 4.6)."""
 
     public = fields.Boolean(required=True, metadata=doc(
-        "Public NPV >= 0 with optimism bias applied.", True, "boolean"))
+        "Public NPSV >= 0 in the risk-adjusted view.", True, "boolean"))
     supplier = fields.Boolean(required=True, metadata=doc(
-        "Supplier NPV >= 0 at its cost of capital with optimism bias applied.", False,
-        "boolean"))
+        "Supplier NPV >= 0 at its cost of capital in the risk-adjusted view, with its "
+        "whole-life margin and its break-even cost overrun at or above the 3% low-ball floor.",
+        True, "boolean"))
 
 
 class VerdictSchema(Schema):
@@ -325,52 +356,69 @@ class VerdictSchema(Schema):
         required=True, validate=validate.OneOf(model.RATINGS),
         metadata=doc(
             "not_viable: a side's NPV is negative on the proposal's own figures. over_bullish: "
-            "it passes as stated but a side fails risk-adjusted, or a flag is critical. "
-            "viable_with_cautions: passes both views with warnings. robust: passes both views "
-            "for both sides with no warning or critical flag.", "over_bullish"))
+            "it passes as stated but a side is not sustainable in the risk-adjusted view, or a "
+            "flag is critical. viable_with_cautions: passes both views with warnings. robust: "
+            "passes both views for both sides with no warning or critical flag.",
+            "viable_with_cautions"))
     headline = fields.String(required=True, metadata=doc(
-        "One sentence naming the decisive reason.",
-        "Over-bullish: it works only as stated, because ..."))
+        "One sentence for a board, leading with the decisive finding.",
+        "Viable with cautions: both sides hold up in the risk-adjusted view, but ..."))
     sustainable = fields.Nested(SustainableSchema, required=True)
     reasons = fields.List(fields.String(), required=True, metadata=doc(
         "Codes of the flags that drove the rating (critical for not_viable and over_bullish, "
-        "warnings for viable_with_cautions), decisive first; see flags.",
-        ["SUPPLIER_FAILS_UNDER_OPTIMISM_BIAS"]))
+        "warnings for viable_with_cautions), most decisive first; see flags.",
+        ["SUPPLIER_CANNOT_ABSORB_OVERRUN"]))
     economic = fields.String(required=True, metadata=doc(
-        "Economic case: the public net present value, stated and risk-adjusted.", "Public NPV ..."))
+        "Economic case: the public NPSV, stated and risk-adjusted (the BCR as context).",
+        "Public NPSV ..."))
     commercial = fields.String(required=True, metadata=doc(
         "Commercial case: is the supplier's side sustainable?", "Supplier NPV ..."))
     financial = fields.String(required=True, metadata=doc(
         "Financial case: upfront need and time to savings.", "Upfront costs ..."))
-    bcr = out_ratio("The public BCR, as context only (Green Book 2026: not a pass/fail test).",
-                     4.1, "ratio")
-    vfm_category = fields.String(required=True, allow_none=True, metadata=doc(
-        "DfT value-for-money category of the BCR, as context only.", "very_high"))
 
 
 class RiskAssumptionsSchema(Schema):
-    """The optimism-bias uplifts the risk-adjusted figures assume (GET /v1/reference has the
-    table with its upper and lower bounds)."""
+    """Exactly what the risk-adjusted view applied (DESIGN.md 4.6; GET /v1/reference has the
+    optimism-bias table, its stages and the evidence behind each)."""
 
     project_type = fields.String(required=True, metadata=doc(
-        "Reference class used for the non-IT one-off costs.", "outsourcing"))
+        "Reference class of the non-IT one-off costs and the supplier's investment.",
+        "outsourcing"))
     project_type_defaulted = fields.Boolean(required=True, metadata=doc(
         "True when project_type is the default for the partnership_model.", True, "boolean"))
+    stage = fields.String(required=True, validate=validate.OneOf(model.STAGES), metadata=doc(
+        "The business-case stage the uplifts are set for.", "outline"))
     mitigation = fields.Float(required=True, metadata=doc(
-        "Share of the upper-bound uplifts removed.", 0.0, UNIT_SHARE))
+        "The mitigation asked for.", 0.0, UNIT_SHARE))
+    mitigation_applied = fields.Float(required=True, metadata=doc(
+        "The mitigation applied: as asked with evidence, 0 without.", 0.0, UNIT_SHARE))
+    evidence = fields.List(fields.String(), required=True, metadata=doc(
+        "What the mitigation rests on, as given.", []))
     public_it_uplift = fields.Float(required=True, metadata=doc(
-        "Uplift on public IT upfront costs (equipment/development capex).", 2.0, UNIT_SHARE))
+        "Uplift on public IT upfront costs (equipment/development capex).", 0.7, UNIT_SHARE))
     public_other_upfront_uplift = fields.Float(required=True, metadata=doc(
-        "Uplift on the other public upfront costs (project_type).", 0.41, UNIT_SHARE))
+        "Uplift on the other public upfront costs (project_type).", 0.1435, UNIT_SHARE))
+    public_retained_costs_uplift = fields.Float(required=True, metadata=doc(
+        "Uplift on the public retained costs (outsourcing opex).", 0.1435, UNIT_SHARE))
+    public_payment_uplift = fields.Float(required=True, metadata=doc(
+        "Uplift on the annual payment: 0 for a priced bid (outline and full stages), the "
+        "outsourcing opex uplift at strategic_outline, where it is an estimate.", 0.0,
+        UNIT_SHARE))
     supplier_investment_uplift = fields.Float(required=True, metadata=doc(
-        "Uplift on the supplier's upfront investment (project_type).", 0.41, UNIT_SHARE))
-    supplier_operating_cost_uplift = fields.Float(required=True, metadata=doc(
-        "Uplift on the supplier's operating cost (outsourcing opex).", 0.41, UNIT_SHARE))
+        "Uplift on the supplier's upfront investment (project_type capex).", 0.1435,
+        UNIT_SHARE))
     duration_uplift = fields.Float(required=True, allow_none=True, metadata=doc(
-        "Stretch of any ramp in the yearly figures (project_type works duration); null when the "
+        "How much later phased profiles arrive (project_type works duration); null when the "
         "class has none.", None, UNIT_SHARE))
-    public_upfront_costs_risk_adjusted = out_money("Public upfront costs with the uplifts.",
-                                                    1_957_500.0)
+    migration_duration_uplift = fields.Float(required=True, metadata=doc(
+        "How much longer a channel shift's migration takes (equipment/development works "
+        "duration).", 0.189, UNIT_SHARE))
+    savings_cap_share_of_baseline = fields.Float(required=True, metadata=doc(
+        "The most of business as usual the saving is banked at each year (what outsourcing has "
+        "realised, IfG 2019), contact handling apart.", 0.1, UNIT_SHARE))
+    contingency = out_money("The costed risk allowance added to the public upfront costs.", 0.0)
+    public_upfront_costs_risk_adjusted = out_money(
+        "Public upfront costs with their uplifts and the contingency.", 1_317_612.5)
     notes = out_notes()
 
 

@@ -92,29 +92,51 @@ class SupplierSideSchema(Schema):
 
 
 class RiskSchema(Schema):
-    """The risk-adjusted view (Green Book optimism bias): which reference class applies and how
-    far its upper-bound uplift is mitigated. Leave it out to start at the upper bound of the
-    default class for the partnership_model, as the Green Book asks."""
+    """The risk-adjusted view (DESIGN.md 4.6): optimism bias on the public body's own estimates,
+    scaled by the business-case stage; savings banked only up to the evidence; the supplier's
+    bid stress-tested. Leave it out for the defaults: outline stage, no mitigation."""
 
     project_type = fields.String(
         validate=validate.OneOf(model.PROJECT_TYPES),
         metadata=doc(
-            "Optimism-bias reference class for the one-off costs other than IT (Mott MacDonald "
-            "2002). Default by partnership_model: outsourcing for service partnerships, "
-            "equipment_development for channel_shift. IT costs always use "
-            "equipment_development and the supplier's operating cost always uses outsourcing.",
-            "outsourcing"),
+            "Optimism-bias reference class (Mott MacDonald 2002) of the public one-off costs "
+            "other than IT and of the supplier's upfront investment; its works-duration figure "
+            "slows phased profiles. Default by partnership_model: outsourcing for service "
+            "partnerships, equipment_development for channel_shift. IT costs always use "
+            "equipment_development, retained costs the outsourcing opex row.", "outsourcing"),
+    )
+    stage = fields.String(
+        load_default="outline", validate=validate.OneOf(model.STAGES),
+        metadata=doc(
+            "Business-case stage, which sets where each uplift sits: strategic_outline the "
+            "upper bound (and the annual payment, not yet bid, is an estimate carrying the "
+            "outsourcing opex uplift); outline (default, where bids are priced) 0.35 x the "
+            "upper bound, never below the lower (STAG Table 13.4); full the lower bound, with "
+            "specific risks costed in contingency.", "outline"),
     )
     mitigation = Number(
         minimum=0.0, maximum=1.0, load_default=0.0,
         metadata=doc(
-            "Share of the upper-bound uplift removed by evidenced risk management (0 = none, the "
-            "Green Book default; 1 = all): uplift = upper x (1 - mitigation).", 0.5, UNIT_SHARE),
+            "Share of the way from the stage's uplift to the lower bound that evidenced risk "
+            "management covers (0 = none, the default; 1 = the lower bound). Applied only with "
+            "evidence; without, it is flagged (MITIGATION_WITHOUT_EVIDENCE) and not applied.",
+            0.5, UNIT_SHARE),
     )
+    evidence = fields.List(
+        fields.String(validate=validate.Length(1, 300)), validate=validate.Length(max=20),
+        load_default=(),
+        metadata=doc("What the mitigation rests on, one short statement each (at most 20 of "
+                     "at most 300 characters): a risk register, a costed mitigation, a "
+                     "completed pilot.", ["Quantified risk register, March 2026"],
+                     "statements"),
+    )
+    contingency = Money("A costed risk allowance for specific risks identified (the expected "
+                        "cost of the risk register), added to the public upfront costs in the "
+                        "risk-adjusted view as it is, with no uplift. Default 0.", 150_000.0)
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> model.RiskInput:
-        return model.RiskInput(**data)
+        return model.RiskInput(**{**data, "evidence": tuple(data["evidence"])})
 
 
 # --------------------------------------------------------------------------- channel shift,
@@ -342,13 +364,14 @@ class SimulationRangesSchema(Schema):
 
     public_saving = fields.Nested(InputRangeSchema, metadata={
         "description": "The public net saving of every contract year. Default: triangular from "
-                       "minus the outsourcing opex uplift to 0."})
+                       "the shortfall of the risk-adjusted view's saving (its PV against the "
+                       "stated one's) to 0."})
     upfront_costs = fields.Nested(InputRangeSchema, metadata={
         "description": "The public upfront costs. Default: triangular from 0 to the risk-adjusted "
                        "uplift on them."})
     supplier_operating_cost = fields.Nested(InputRangeSchema, metadata={
-        "description": "The supplier's operating cost. Default: triangular from 0 to the "
-                       "outsourcing opex uplift."})
+        "description": "The supplier's operating cost. Default: triangular from 0 to +20%, the "
+                       "second step of its cost-overrun stress test."})
 
 
 class SimulationRequestSchema(Schema):
@@ -366,7 +389,7 @@ class SimulationRequestSchema(Schema):
         load_default=20, strict=True, validate=validate.Range(1, 100),
         metadata=doc("Histogram bins per NPV. Default 20.", 20, "bins"))
     ranges = fields.Nested(SimulationRangesSchema, metadata={
-        "description": "Optional ranges per input; defaults from the optimism-bias bounds."})
+        "description": "Optional ranges per input; defaults from the risk-adjusted view."})
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> model.SimulationInput:
@@ -419,8 +442,9 @@ class ProposalSchema(Schema):
     supplier = fields.Nested(SupplierSideSchema, required=True,
                              metadata={"description": "The supplier's side."})
     risk = fields.Nested(RiskSchema, metadata={
-        "description": "Optimism-bias class and mitigation for the risk-adjusted view; default: "
-                       "the upper bound of the partnership_model's default class."})
+        "description": "The risk-adjusted view: business-case stage, optimism-bias class, "
+                       "evidenced mitigation and costed contingency; default: outline stage, "
+                       "the partnership_model's default class, no mitigation."})
     channel_shift = fields.Nested(ChannelShiftSchema,
                                   metadata={"description": "Optional: moving contact to cheaper "
                                                            "channels."})

@@ -59,23 +59,6 @@ class DefaultRateSchema(SourcedSchema):
     default = fields.Float(required=True, metadata=doc("The default.", 0.08, UNIT_RATE))
 
 
-class VfmBandSchema(Schema):
-    """One DfT value-for-money band: min_bcr <= BCR < max_bcr."""
-
-    category = fields.String(required=True, metadata=doc("Category.", "high"))
-    min_bcr = fields.Float(required=True, allow_none=True,
-                           metadata=doc("Lower bound, included (null: none).", 2.0, "ratio"))
-    max_bcr = fields.Float(required=True, allow_none=True,
-                           metadata=doc("Upper bound, excluded (null: none).", 4.0, "ratio"))
-
-
-class VfmSchema(SourcedSchema):
-    """DfT value-for-money categories."""
-
-    bands = fields.List(fields.Nested(VfmBandSchema), required=True,
-                        metadata={"description": "The categories, by BCR band."})
-
-
 class ChannelBenchmarkSchema(Schema):
     """Benchmark cost per contact of one channel."""
 
@@ -172,12 +155,13 @@ class ReferenceSchema(Schema):
     """Every reference figure svcalc uses, with source, year and licence."""
 
     version = fields.String(required=True, metadata=doc("Reference data version.",
-                                                          "2026.11.0"))
+                                                          "2026.12.0"))
     description = fields.String(required=True, metadata=doc("What this is.", "Every figure."))
     stpr = fields.Nested(StprSchema, required=True)
     supplier_cost_of_capital = fields.Nested(DefaultRateSchema, required=True)
-    vfm_categories = fields.Nested(VfmSchema, required=True)
     optimism_bias = fields.Nested("OptimismBiasSchema", required=True)
+    savings_evidence = fields.Nested("SavingsEvidenceSchema", required=True)
+    supplier_stress = fields.Nested("SupplierStressSchema", required=True)
     flag_rules = fields.Nested("FlagRulesSchema", required=True)
     sensitivity = fields.Nested("SensitivitySettingsSchema", required=True)
     channel_costs = fields.Nested(ChannelCostsSchema, required=True)
@@ -203,21 +187,70 @@ class OptimismBiasRowSchema(Schema):
         "Works-duration lower bound (null: none given).", 0.01, UNIT_SHARE))
 
 
+class StageSchema(Schema):
+    """Where the uplifts sit at one business-case stage."""
+
+    rule = fields.String(required=True, validate=validate.OneOf(
+        ("upper", "lower", "fraction_of_upper")), metadata=doc(
+        "upper bound, lower bound, or a fraction of the upper bound (never below the lower).",
+        "fraction_of_upper"))
+    fraction_of_upper = fields.Float(metadata=doc("The fraction, for fraction_of_upper.", 0.35,
+                                                  UNIT_SHARE))
+    description = fields.String(required=True, metadata=doc("The stage and its evidence.",
+                                                            "Outline business case ..."))
+
+
 class OptimismBiasSchema(SourcedSchema):
     """Green Book optimism-bias uplifts, upper and lower bounds, and how svcalc applies them."""
 
     project_types = fields.List(fields.Nested(OptimismBiasRowSchema), required=True,
                                 metadata={"description": "The table, one row per class."})
+    stages = fields.Dict(keys=fields.String(), values=fields.Nested(StageSchema), required=True,
+                         metadata={"description": "Where the uplifts sit at each "
+                                                  "business-case stage (risk.stage)."})
+    stages_source = fields.String(required=True, metadata=doc(
+        "The evidence for the stage rule.", "HM Treasury, The Green Book 5.44 ..."))
+    stages_url = fields.String(required=True, metadata=doc(
+        "Where to read the stage table.", "http://mobile.transportscotland.gov.uk/stag/"))
+    default_stage = fields.String(required=True, metadata=doc("risk.stage by default.",
+                                                              "outline"))
     it_project_type = fields.String(required=True, metadata=doc(
         "Class applied to public IT upfront costs.", "equipment_development"))
-    supplier_operating_cost_project_type = fields.String(required=True, metadata=doc(
-        "Class applied to the supplier's operating cost.", "outsourcing"))
+    retained_costs_project_type = fields.String(required=True, metadata=doc(
+        "Class applied to the public retained costs (an opex estimate).", "outsourcing"))
+    payment_estimate_project_type = fields.String(required=True, metadata=doc(
+        "Class applied to the annual payment when it is an estimate (strategic outline).",
+        "outsourcing"))
+    migration_project_type = fields.String(required=True, metadata=doc(
+        "Class whose works duration slows a channel shift's migration.",
+        "equipment_development"))
     default_project_type = fields.Dict(
         keys=fields.String(), values=fields.String(), required=True,
         metadata=doc("Default risk.project_type by partnership_model.",
-                       {"outsourcing": "outsourcing"}))
+                     {"outsourcing": "outsourcing"}))
     default_project_type_note = fields.String(required=True, metadata=doc(
         "Why these defaults.", "svcalc design choice ..."))
+
+
+class SavingsEvidenceSchema(SourcedSchema):
+    """What outsourcing has realised: the most of business as usual a saving is banked at."""
+
+    realised_share_low = fields.Float(required=True, metadata=doc(
+        "Low end of the realised savings.", 0.05, UNIT_SHARE))
+    realised_share_high = fields.Float(required=True, metadata=doc(
+        "High end: the risk-adjusted view banks no more.", 0.1, UNIT_SHARE))
+
+
+class SupplierStressSchema(SourcedSchema):
+    """The cost overruns the supplier's bid is stress-tested at."""
+
+    overruns = fields.List(fields.Float(), required=True, metadata=doc(
+        "Rises of the supplier's operating cost.", [0.1, 0.2, 0.41], UNIT_SHARE))
+    extreme = fields.Float(required=True, metadata=doc(
+        "The overrun labelled the extreme of the evidence.", 0.41, UNIT_SHARE))
+    simulation_high = fields.Float(required=True, metadata=doc(
+        "A simulation's default high end for the supplier's operating cost.", 0.2,
+        UNIT_SHARE))
 
 
 class FlagRuleSchema(Schema):

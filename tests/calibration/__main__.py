@@ -1,0 +1,3 @@
+from tests.calibration import main
+
+main()
