@@ -66,6 +66,15 @@ def test_per_year_lists_are_comma_separated(client):
         10 / 1.035**2 + 20 / 1.035**3, abs=0.005)
 
 
+def test_the_risk_block_has_a_flat_form_with_evidence_repeated(client, proposal):
+    risk = {"stage": "full", "mitigation": 0.5, "evidence": ["a costed risk register", "a pilot"]}
+    query = urlencode({**FLAT, "risk.stage": "full", "risk.mitigation": 0.5}) + "&" + urlencode(
+        [("risk.evidence", e) for e in risk["evidence"]])
+    flat = client.get("/v1/sheets/appraisal?" + query).json["value"]
+    posted = client.post("/v1/appraisals", json={**proposal, "risk": risk}).json
+    assert flat["risk"] == posted["risk"] and flat["risk"]["mitigation_applied"] == 0.5
+
+
 def test_a_figure_that_does_not_exist_is_na_with_a_reason(client):
     # Payment above BAU every year: the public side never saves, so no IRR exists.
     params = {**FLAT, "public.annual_payment": 11_000_000}

@@ -172,6 +172,10 @@ def _flat_field(field: fields.Field, required: bool, dotted: str) -> fields.Fiel
         return fields.Boolean(**common)
     if isinstance(field, fields.String):
         return fields.String(validate=field.validators, **common)
+    if isinstance(field, fields.List) and isinstance(field.inner, fields.String):
+        # Repeated in a query string: risk.evidence=...&risk.evidence=...
+        return fields.List(fields.String(validate=field.inner.validators),
+                           validate=field.validators, **common)
     return None
 
 

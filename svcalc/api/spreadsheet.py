@@ -175,13 +175,15 @@ class SheetOperationSchema(Schema):
         keys=fields.String(validate=validate.Length(max=100)), values=fields.Raw(),
         validate=validate.Length(max=100),
         metadata={**doc("The proposal as flat parameters, named as the GET query parameters "
-                          "(public.annual_payment ...): a number, a string, or a list of "
-                          "numbers (one per contract year).",
+                          "(public.annual_payment ...): a number, a string, a list of numbers "
+                          "(one per contract year), or a list of strings (risk.evidence).",
                           {"term_years": 10, "public.baseline_annual_cost": 10000000}),
                   "maxProperties": 100,
                   "additionalProperties": {"oneOf": [
                       {"type": "number"}, {"type": "string", "maxLength": 2000},
-                      {"type": "array", "maxItems": 60, "items": {"type": "number"}}]}})
+                      {"type": "array", "maxItems": 60, "items": {"type": "number"}},
+                      {"type": "array", "maxItems": 20, "items": {"type": "string",
+                                                                 "maxLength": 300}}]}})
     proposal = fields.Dict(metadata={**doc(
         "The proposal as a full JSON object (see Proposal), instead of params.", None),
         "allOf": [{"$ref": "#/components/schemas/Proposal"}]})
