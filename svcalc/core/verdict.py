@@ -53,6 +53,11 @@ def _times(share: float, ceiling: float) -> str:
             else f"{multiple:.1f} times")
 
 
+def _given(fl: Flag) -> float:
+    """The figure a flag was raised on (0 when it has none)."""
+    return float(fl.given or 0.0) if not isinstance(fl.given, str) else 0.0
+
+
 def _side(fl: Flag) -> str:
     return "supplier" if fl.field.startswith("#/supplier") else "public body"
 
@@ -61,45 +66,45 @@ def _side(fl: Flag) -> str:
 _PLAIN: dict[str, Callable[[Flag, str], str]] = {
     "CASE_HOLDS_ONLY_BELOW_STPR": lambda fl, cur: (
         "the public case holds only at the low discount rate chosen: at the Green Book's rate "
-        f"the public body is {money(-float(fl.given or 0.0), cur)} worse off than doing it "
+        f"the public body is {money(-_given(fl), cur)} worse off than doing it "
         "itself"),
     "PUBLIC_PAYBACK_BEYOND_TERM": lambda fl, cur: (
         "the public body never recovers its upfront costs within the contract"),
     "SUPPLIER_MARGIN_LOW_BALL": lambda fl, cur: (
-        f"a {float(fl.given or 0.0):.1%} margin leaves the supplier nothing to absorb a cost "
+        f"a {_given(fl):.1%} margin leaves the supplier nothing to absorb a cost "
         "overrun" if fl.severity == "critical" else
-        f"the supplier's {float(fl.given or 0.0):.1%} margin is thinner than outsourcers "
+        f"the supplier's {_given(fl):.1%} margin is thinner than outsourcers "
         "usually bid"),
     "SUPPLIER_CANNOT_ABSORB_OVERRUN": lambda fl, cur: (
-        f"the supplier goes under if its costs run {float(fl.given or 0.0):.1%} over plan"
+        f"the supplier goes under if its costs run {_given(fl):.1%} over plan"
         if fl.severity == "critical" else
-        f"the supplier breaks even at a {float(fl.given or 0.0):.1%} cost overrun, short of the "
+        f"the supplier breaks even at a {_given(fl):.1%} cost overrun, short of the "
         "10% a bid should absorb"),
     "SAVINGS_ABOVE_EVIDENCE": lambda fl, cur: (
-        f"the savings claimed, {float(fl.given or 0.0):.0%} of today's cost, are "
-        f"{_times(float(fl.given or 0.0), 0.10)} what outsourcing has typically delivered "
+        f"the savings claimed, {_given(fl):.0%} of today's cost, are "
+        f"{_times(_given(fl), 0.10)} what outsourcing has typically delivered "
         "(5-10%)"),
     "SOCIAL_VALUE_ABOVE_BENCHMARK": lambda fl, cur: (
-        f"the social value claimed, {float(fl.given or 0.0):.0%} of the contract's value, is "
+        f"the social value claimed, {_given(fl):.0%} of the contract's value, is "
         "above what comparable contracts deliver (20-30%)"),
     "MIGRATION_TOO_FAST": lambda fl, cur: (
-        f"contact is assumed to move to cheaper channels at {float(fl.given or 0.0):.0f} "
+        f"contact is assumed to move to cheaper channels at {_given(fl):.0f} "
         "points a year, faster than councils and departments have managed (3-14, 15-18 at "
         "HMRC's fastest)"),
     "DIGITAL_TARGET_ABOVE_CEILING": lambda fl, cur: (
         "the plan moves contact online with no help for people who cannot use online "
         "services" if fl.field.endswith("assisted_digital") else
-        f"{float(fl.given or 0.0):.0%} of contact is to go online, more than the 4% of adults "
+        f"{_given(fl):.0%} of contact is to go online, more than the 4% of adults "
         "who are offline and the 16% without basic digital skills allow"),
     "CASE_RELIES_ON_OPTIMISM": lambda fl, cur: (
         f"the {_side(fl)}'s case turns negative once its own estimates carry the usual "
-        f"overruns ({money(float(fl.given or 0.0), cur)} risk-adjusted)"),
+        f"overruns ({money(_given(fl), cur)} risk-adjusted)"),
     "SAVINGS_TOO_SOON": lambda fl, cur: (
         "the savings are assumed to arrive sooner than transformations have delivered them"),
     "UPFRONT_COSTS_UNDERSTATED": lambda fl, cur: (
         "the public body's procurement or transition cost looks understated"),
     "FRAGILE_CASE": lambda fl, cur: (
-        f"a {abs(float(fl.given or 0.0)):.0%} change in one input would wipe out the public "
+        f"a {abs(_given(fl)):.0%} change in one input would wipe out the public "
         "case"),
     "SOCIAL_VALUE_UNADJUSTED": lambda fl, cur: (
         "social value is claimed in full, with nothing taken off for what would have happened "
@@ -109,7 +114,7 @@ _PLAIN: dict[str, Callable[[Flag, str], str]] = {
     "DISCOUNT_RATE_BELOW_GREEN_BOOK": lambda fl, cur: (
         "the public side is discounted below the Green Book rate"),
     "SUPPLIER_MARGIN_EXCESSIVE": lambda fl, cur: (
-        f"the supplier's {float(fl.given or 0.0):.0%} margin suggests the public body may be "
+        f"the supplier's {_given(fl):.0%} margin suggests the public body may be "
         "overpaying"),
 }
 
