@@ -114,31 +114,20 @@ def _cumulative_spec(side: str, a: dict[str, Any], f: Format) -> dict[str, Any]:
          "encoding": {"x": x, "y": {"field": "value", "type": "quantitative",
                                     "title": f"cumulative, {unit}"}, **_view_encoding()}},
     ]
+    # Dots, not labels, at each payback and at the peak funding need: with a quick payback
+    # they sit together near year 0, where words would overprint; the caption gives the figures.
     case = a[side]
-    marks = []
-    for view, years in zip(VIEWS, (case["payback_years"],
-                                   case.get("payback_years_risk_adjusted")), strict=True):
-        if years is not None:
-            marks.append({"year": years, "value": 0.0, "view": view,
-                          "label": f"payback {years:.1f} y", "dy": -8 if view == VIEWS[0] else 12})
+    marks = [{"year": years, "value": 0.0}
+             for years in (case["payback_years"], case.get("payback_years_risk_adjusted"))
+             if years is not None]
     deepest = min(range(len(stated)), key=stated.__getitem__)
     if case["peak_funding_requirement"] > 0:
-        marks.append({"year": rows[deepest]["year"], "value": stated[deepest] / divisor,
-                      "view": VIEWS[0],
-                      "label": f"peak need {f.short(case['peak_funding_requirement'])}",
-                      "dy": 12})
+        marks.append({"year": rows[deepest]["year"], "value": stated[deepest] / divisor})
     if marks:
-        layers.append({"data": {"values": marks}, "mark": {"type": "point", "filled": True,
-                                                            "size": 40, "color": "#000"},
+        layers.append({"data": {"values": marks},
+                       "mark": {"type": "point", "filled": True, "size": 45, "color": "#000"},
                        "encoding": {"x": {"field": "year", "type": "quantitative"},
                                     "y": {"field": "value", "type": "quantitative"}}})
-        for dy in sorted({m["dy"] for m in marks}):
-            layers.append({"data": {"values": [m for m in marks if m["dy"] == dy]},
-                           "mark": {"type": "text", "align": "left", "dx": 4, "dy": dy,
-                                    "fontSize": 9},
-                           "encoding": {"x": {"field": "year", "type": "quantitative"},
-                                        "y": {"field": "value", "type": "quantitative"},
-                                        "text": {"field": "label"}}})
     who = "public body" if side == "public" else "supplier"
     return _spec(f"Cumulative net cash flow of the {who}, as stated and risk-adjusted, by year",
                  HALF, 150, layers)
@@ -159,8 +148,8 @@ def _cumulative(a: dict[str, Any], f: Format) -> Figure:
         f"{f.years(pub['payback_years_risk_adjusted'])} risk-adjusted, the supplier's after "
         f"{f.years(sup['payback_years'])} as stated; the lowest point is the peak funding "
         f"need ({f.short(pub['peak_funding_requirement'])} public, "
-        f"{f.short(sup['peak_funding_requirement'])} supplier). Left: the public body; "
-        f"right: the supplier; solid as stated, dashed risk-adjusted.")
+        f"{f.short(sup['peak_funding_requirement'])} supplier), each marked by a black dot. "
+        f"Left: the public body; right: the supplier; solid as stated, dashed risk-adjusted.")
     return Figure("cumulative", "Cumulative cash flow of each side", caption,
                   [_cumulative_spec("public", a, f), _cumulative_spec("supplier", a, f)],
                   [table])
