@@ -67,12 +67,14 @@ bench-tools:
 # Full benchmark (a few minutes; figures are ratios within one run, printed with met/MISSED):
 # one appraisal over HTTP against the code before the simplification (a git worktree of
 # bench.service.BASELINE), the portal floors (a 1,000-proposal batch vs single calls, Monte Carlo
-# vs its draws), finance kernels vs numpy-financial, and the costliest valid proposals.
+# vs its draws), finance kernels vs numpy-financial, the costliest valid proposals, and the cost
+# of an HTML and a PDF report against the JSON appraisal of the same proposal.
 bench: install bench-tools
 	$(BIN)/python -m bench.service
 	$(BIN)/python bench/portal.py
 	$(BIN)/python -m bench.kernels
 	$(BIN)/python -m bench.worst_case
+	$(BIN)/python -m bench.report
 
 # 60 s of mixed valid/invalid load at concurrency 16 on 127.0.0.1, one worker killed mid-run.
 soak: install
