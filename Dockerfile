@@ -2,6 +2,12 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     SVCALC_BIND=0.0.0.0:8000 WEB_CONCURRENCY=2
 WORKDIR /app
+# The PDF report (WeasyPrint) needs Pango, HarfBuzz and a font; Debian's current ones.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+       libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml setup.cfg README.md ./
 COPY svcalc ./svcalc
 RUN pip install --no-cache-dir .

@@ -42,7 +42,10 @@ fuzz: install
 # LibreOffice Calc with python3-uno. Idempotent: apt runs only when a package is missing, npm only
 # when the lock file changes. Without root or apt-get the tests that need them skip and say so.
 # wrk (Debian) drives the HTTP benchmark, which the tests run in a short mode.
-SYSTEM_APT := chromium libreoffice-calc-nogui python3-uno wrk
+# The report (issue 16): WeasyPrint's Pango and HarfBuzz libraries and a font for the PDF,
+# poppler-utils (pdftotext) to read it back in the tests; Chromium drives the try-it page.
+SYSTEM_APT := chromium libreoffice-calc-nogui python3-uno wrk libpango-1.0-0 \
+	libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
 system-deps: addin/node_modules/.installed
 	@missing=$$(for p in $(SYSTEM_APT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	  | grep -q '^install ok installed' || echo $$p; done); \
@@ -64,12 +67,14 @@ bench-tools:
 # Full benchmark (a few minutes; figures are ratios within one run, printed with met/MISSED):
 # one appraisal over HTTP against the code before the simplification (a git worktree of
 # bench.service.BASELINE), the portal floors (a 1,000-proposal batch vs single calls, Monte Carlo
-# vs its draws), finance kernels vs numpy-financial, and the costliest valid proposals.
+# vs its draws), finance kernels vs numpy-financial, the costliest valid proposals, and the cost
+# of an HTML and a PDF report against the JSON appraisal of the same proposal.
 bench: install bench-tools
 	$(BIN)/python -m bench.service
 	$(BIN)/python bench/portal.py
 	$(BIN)/python -m bench.kernels
 	$(BIN)/python -m bench.worst_case
+	$(BIN)/python -m bench.report
 
 # 60 s of mixed valid/invalid load at concurrency 16 on 127.0.0.1, one worker killed mid-run.
 soak: install

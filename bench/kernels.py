@@ -143,7 +143,7 @@ def plain_appraisal(body: dict[str, Any]) -> dict[str, Any]:
         "support_ratio": individual / consumed,
         "supplier_npv_at_public_rate": supplier_at_public,
         "value_share_public": public_npv / (public_npv + supplier_at_public),
-        # The same 16 columns as svcalc's cash_flows table.
+        # The 16 stated columns of svcalc's cash_flows table (it adds the risk-adjusted view).
         "cash_flows": [dict(zip(
             ("year", "discount_factor", "baseline", "payment", "retained", "upfront",
              "public_net", "public_cumulative", "public_discounted", "supplier_revenue",

@@ -12,6 +12,7 @@ from flask.json.provider import DefaultJSONProvider
 from svcalc import api
 from svcalc.api import limits, observability
 from svcalc.config import DEFAULTS
+from svcalc.report import pages
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -60,5 +61,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     observability.register(app)
     limits.register(app)
     api.register(app)
+    pages.register(app)
     return app
 

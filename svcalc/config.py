@@ -30,4 +30,8 @@ DEFAULTS: dict[str, object] = {
     # idle core, far more with simulations or under load. Keep it below gunicorn's
     # SVCALC_TIMEOUT (30 s), the last backstop.
     "BATCH_COMPUTE_BUDGET_SECONDS": 20.0,
+    # The same for a report (POST /v1/reports): charts and PDF layout cost far more than the
+    # appraisal (the largest valid PDF, 60 years with every block, ~5 s on an idle core), and a
+    # worker's first report also loads WeasyPrint and the chart engine. Below SVCALC_TIMEOUT.
+    "REPORT_COMPUTE_BUDGET_SECONDS": 20.0,
 }

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import kernels, service, soak  # noqa: E402
+from bench import kernels, report, service, soak  # noqa: E402
 
 
 def test_http_bench_short_mode_runs_and_answers_right(capsys):
@@ -62,3 +62,12 @@ def test_soak_short_mode_survives_a_killed_worker(capsys):
     assert result["server_errors"] == 0 and result["wrong"] == 0 and result["recovered"]
     assert result["other_drops"] == 0 and result["lost_to_kill"] <= 1
     assert "SOAK PASSED" in capsys.readouterr().out
+
+
+def test_report_bench_short_mode_answers_right(capsys):
+    # gunicorn answers all three kinds with a 200 of the right media type (the script exits
+    # otherwise), and the largest valid report renders; the ratios are printed.
+    result = report.main(["--short"])
+    assert set(result["ratios"]) >= {"html", "pdf"}
+    assert result["heavy_pdf"] > 0
+    assert "report / JSON appraisal" in capsys.readouterr().out

@@ -15,6 +15,25 @@ def test_core_imports_without_flask_or_marshmallow():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_a_json_appraisal_loads_nothing_of_the_report():
+    """The report's renderer, templates, chart engine and PDF engine load on the first report,
+    never on the JSON path (DESIGN.md 11: a report must not make a JSON appraisal slower)."""
+    code = (
+        "import sys\n"
+        "from svcalc.app import create_app\n"
+        "from svcalc.api.examples import PROPOSAL\n"
+        "app = create_app({'TESTING': True})\n"
+        "assert app.test_client().post('/v1/appraisals', json=PROPOSAL).status_code == 200\n"
+        "loaded = {m for m in sys.modules if m.split('.')[0] in\n"
+        "          {'weasyprint', 'vl_convert', 'pydyf', 'tinycss2', 'cssselect2'}}\n"
+        "loaded |= {m for m in sys.modules if m.startswith('svcalc.report.')} - {\n"
+        "    'svcalc.report.pages'}\n"
+        "assert not loaded, sorted(loaded)\n"
+        "assert 'jinja_env' not in vars(app), 'a Jinja2 environment was made'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_no_import_cycles_among_svcalc_modules():
     """Every import between svcalc's modules (at the top of a module or inside a function)
     points one way: a cycle means two modules that cannot be understood or changed apart."""

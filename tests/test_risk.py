@@ -300,3 +300,24 @@ class TestApi:
                 "MITIGATION_WITHOUT_EVIDENCE"} <= codes
         assert "SUPPLIER_FAILS_UNDER_OPTIMISM_BIAS" not in codes
         assert all(r["source"] for r in body["flag_rules"]["rules"])
+
+
+def test_cash_flow_table_carries_the_risk_adjusted_flows():
+    # By hand, outline stage: upfront 300k x 1.70 (IT) + 750k x 1.1435 = 1,367,625 in year 0;
+    # retained 400k x 1.1435 = 457,400 a year, so the public saves 10m - 8.6m - 457,400 =
+    # 942,600 a year; cumulative -1,367,625 + 942,600 = -425,025 after year 1, payback
+    # 1 + 425,025 / 942,600 = 1.4509 years. The supplier invests 500k x 1.1435 = 571,750 and
+    # nets its priced 600k a year.
+    a = appraise(_proposal())
+    rows = a.cash_flows
+    assert rows[0].public_net_risk_adjusted == pytest.approx(-1_367_625.0)
+    assert rows[1].public_net_risk_adjusted == pytest.approx(942_600.0)
+    assert rows[1].public_cumulative_risk_adjusted == pytest.approx(-425_025.0)
+    assert rows[0].supplier_net_risk_adjusted == pytest.approx(-571_750.0)
+    assert rows[10].supplier_cumulative_risk_adjusted == pytest.approx(-571_750.0 + 6_000_000.0)
+    assert a.public.payback_years_risk_adjusted == pytest.approx(1 + 425_025 / 942_600)
+    # The columns are the flows behind the risk-adjusted NPVs.
+    public = sum(r.public_net_risk_adjusted * r.discount_factor for r in rows)
+    supplier = sum(r.supplier_net_risk_adjusted * r.supplier_discount_factor for r in rows)
+    assert public == pytest.approx(a.public.npv_risk_adjusted)
+    assert supplier == pytest.approx(a.supplier.npv_risk_adjusted)

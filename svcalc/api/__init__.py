@@ -109,6 +109,9 @@ def register(app: flask.Flask) -> Api:
     from svcalc.api import portal
 
     portal.register(api)
+    from svcalc.api import reports
+
+    api.register_blueprint(reports.bp)
     cors.register(app)
     app.register_error_handler(ProposalError, handle_proposal_error)
     docs.register(app, api)

@@ -12,7 +12,11 @@ Operations that appraise many proposals in one request (batches, comparisons) ar
 :func:`budget` and get ``BATCH_COMPUTE_BUDGET_SECONDS`` instead: a full batch of 1,000 25-year
 proposals computes for ~1.3 s on an idle core, but several times that under load, with long
 terms or with a simulation per proposal, so the single-request budget would refuse batch sizes
-the API advertises.
+the API advertises. Reports (``POST /v1/reports``) get ``REPORT_COMPUTE_BUDGET_SECONDS``: drawing
+the charts and laying out a PDF costs far more than the appraisal it shows: the largest valid
+report (60 years, every optional block at its longest: ``bench.proposals.every_block``) takes
+about 5 s on an idle core, and a worker's first report also loads WeasyPrint and the chart
+engine.
 
 The timer needs the main thread (signals are delivered there): it is active under gunicorn's
 sync workers and the test client, and skipped in threaded servers such as ``flask run``.
@@ -36,6 +40,7 @@ class ComputeBudgetExceeded(Exception):
 
 DEFAULT_KEY = "COMPUTE_BUDGET_SECONDS"
 BATCH_KEY = "BATCH_COMPUTE_BUDGET_SECONDS"
+REPORT_KEY = "REPORT_COMPUTE_BUDGET_SECONDS"
 View = TypeVar("View", bound=Callable[..., Any])
 
 

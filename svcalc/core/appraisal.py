@@ -170,7 +170,8 @@ def _partnership_case(f: Flows, public_npv: float, supplier_net_flows: np.ndarra
     )
 
 
-def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> list[CashFlowRow]:
+def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray,
+                ra: risk.RiskFigures) -> list[CashFlowRow]:
     """The year-by-year table, years 0..T (yearly figures are 0 in year 0, one-off ones 0
     after it), from its columns in :class:`CashFlowRow`'s order."""
     later = [0.0] * f.term_years
@@ -198,6 +199,10 @@ def _cash_flows(f: Flows, pub: np.ndarray, sup: np.ndarray) -> list[CashFlowRow]
         yearly(f.baseline_contact),  # baseline_contact_cost
         yearly(f.public_contact),  # public_contact_cost
         yearly(f.supplier_contact),  # supplier_contact_cost
+        ra.public_net.tolist(),  # public_net_risk_adjusted
+        np.cumsum(ra.public_net).tolist(),  # public_cumulative_risk_adjusted
+        ra.supplier_net.tolist(),  # supplier_net_risk_adjusted
+        np.cumsum(ra.supplier_net).tolist(),  # supplier_cumulative_risk_adjusted
     )
     return [CashFlowRow._make(row) for row in zip(*columns, strict=True)]
 
@@ -248,7 +253,7 @@ def _appraise(proposal: Proposal, f: Flows, public_irr: finance.IrrResult,
         simulation=None if proposal.simulation is None else simulate(
             f, pub, sup, proposal.simulation, ra),
         flags=found,
-        cash_flows=_cash_flows(f, pub, sup),
+        cash_flows=_cash_flows(f, pub, sup, ra),
     )
 
 

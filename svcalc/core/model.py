@@ -532,7 +532,9 @@ class Flag:
 
 class CashFlowRow(NamedTuple):
     """One year of the cash-flow table (real, base-year prices): a row of a table, made from
-    its columns (``CashFlowRow._make``)."""
+    its columns (``CashFlowRow._make``). The ``_risk_adjusted`` columns are each side's net and
+    cumulative flows in the risk-adjusted view (DESIGN.md 4.6), whose NPVs and paybacks are the
+    cases' ``_risk_adjusted`` figures."""
 
     year: int
     discount_factor: float
@@ -553,6 +555,10 @@ class CashFlowRow(NamedTuple):
     baseline_contact_cost: Money
     public_contact_cost: Money
     supplier_contact_cost: Money
+    public_net_risk_adjusted: Money
+    public_cumulative_risk_adjusted: Money
+    supplier_net_risk_adjusted: Money
+    supplier_cumulative_risk_adjusted: Money
 
 
 @dataclass(frozen=True, slots=True)

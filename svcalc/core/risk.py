@@ -220,9 +220,11 @@ def risk_adjusted_flows(f: Flows, a: RiskAssumptions, proposal: Proposal) -> Flo
 @dataclass(frozen=True, slots=True)
 class RiskFigures:
     """The headline figures of the risk-adjusted view (``None`` where a figure does not exist),
-    and the flows they were made from."""
+    the flows they were made from, and each side's yearly net flows (years 0..T)."""
 
     flows: Flows
+    public_net: np.ndarray
+    supplier_net: np.ndarray
     public_npv: float
     public_payback: float | None
     supplier_npv: float
@@ -233,12 +235,14 @@ class RiskFigures:
 def risk_figures(adj: Flows) -> RiskFigures:
     """Public NPV and payback, supplier NPV and whole-life margin, and the support ratio of
     ``adj`` (the same definitions as the stated figures, DESIGN.md 4.1-4.3)."""
-    pub = public_net(adj)
+    pub, sup = public_net(adj), supplier_net(adj)
     return RiskFigures(
         flows=adj,
+        public_net=pub,
+        supplier_net=sup,
         public_npv=finance.npv(pub, adj.public_factors),
         public_payback=finance.payback(pub),
-        supplier_npv=finance.npv(supplier_net(adj), adj.supplier_factors),
+        supplier_npv=finance.npv(sup, adj.supplier_factors),
         whole_life_margin=whole_life_margin(adj),
         support_ratio=ratio(*partnership_costs(adj)),
     )

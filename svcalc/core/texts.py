@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-__all__ = ["money"]
+__all__ = ["money", "symbol"]
 
 _SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+def symbol(currency: str) -> str:
+    """What goes before an amount: ``£`` for GBP, the code and a space for a currency with no
+    symbol here.
+
+    >>> symbol("GBP"), symbol("CHF")
+    ('£', 'CHF ')
+    """
+    return _SYMBOLS.get(currency, currency + " ")
 
 
 def money(value: float, currency: str = "GBP") -> str:
@@ -15,11 +25,11 @@ def money(value: float, currency: str = "GBP") -> str:
     """
     sign = "-" if value < 0 else ""
     v = abs(value)
-    symbol = _SYMBOLS.get(currency, currency + " ")
+    unit = symbol(currency)
     if v >= 1e9:
-        return f"{sign}{symbol}{v / 1e9:,.2f}bn"
+        return f"{sign}{unit}{v / 1e9:,.2f}bn"
     if v >= 1e6:
-        return f"{sign}{symbol}{v / 1e6:,.2f}m"
+        return f"{sign}{unit}{v / 1e6:,.2f}m"
     if v >= 1e3:
-        return f"{sign}{symbol}{v / 1e3:,.0f}k"
-    return f"{sign}{symbol}{v:,.0f}"
+        return f"{sign}{unit}{v / 1e3:,.0f}k"
+    return f"{sign}{unit}{v:,.0f}"

@@ -190,6 +190,17 @@ class CashFlowRowSchema(Schema):
                                        "(channel shift; 0 without one).", 0.0)
     public_contact_cost = out_money("Shifted contact cost borne by the public body.", 0.0)
     supplier_contact_cost = out_money("Shifted contact cost borne by the supplier.", 0.0)
+    public_net_risk_adjusted = out_money(
+        "Public net saving in the risk-adjusted view (see risk); its NPV is "
+        "public.npv_risk_adjusted.", 942_600.0)
+    public_cumulative_risk_adjusted = out_money(
+        "Cumulative public net saving in the risk-adjusted view; it turns non-negative at "
+        "public.payback_years_risk_adjusted.", -425_025.0)
+    supplier_net_risk_adjusted = out_money(
+        "Supplier net cash in the risk-adjusted view; its NPV is supplier.npv_risk_adjusted.",
+        600_000.0)
+    supplier_cumulative_risk_adjusted = out_money(
+        "Cumulative supplier net cash in the risk-adjusted view.", 28_250.0)
 
 
 class ChannelShiftYearSchema(Schema):
