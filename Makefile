@@ -42,15 +42,22 @@ fuzz: install
 # LibreOffice Calc with python3-uno. Idempotent: apt runs only when a package is missing, npm only
 # when the lock file changes. Without root or apt-get the tests that need them skip and say so.
 # wrk (Debian) drives the HTTP benchmark, which the tests run in a short mode.
-SYSTEM_APT := chromium libreoffice-calc-nogui python3-uno wrk
+# nginx runs the shipped proxy configuration (deploy/nginx.conf) in tests/test_proxy.py. Debian's
+# package would start a system nginx on port 80 as it installs: a policy-rc.d that says no (as
+# container images have) is put in place for the install when there is none.
+SYSTEM_APT := chromium libreoffice-calc-nogui python3-uno wrk nginx
 system-deps: addin/node_modules/.installed
 	@missing=$$(for p in $(SYSTEM_APT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	  | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing $$missing"; \
+	  policy=/usr/sbin/policy-rc.d; made=; \
+	  if [ ! -e $$policy ]; then printf '#!/bin/sh\nexit 101\n' > $$policy \
+	    && chmod +x $$policy && made=1; fi; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	    --no-install-recommends $$missing; \
+	    --no-install-recommends $$missing; status=$$?; \
+	  if [ -n "$$made" ]; then rm -f $$policy; fi; exit $$status; \
 	else echo "not root or no apt-get: $$missing missing, their tests will skip"; fi
 
 addin/node_modules/.installed: addin/package.json addin/package-lock.json
