@@ -78,9 +78,12 @@ bench: install bench-tools
 	$(BIN)/python -m bench.kernels
 	$(BIN)/python -m bench.worst_case
 
-# 60 s of mixed valid/invalid load at concurrency 16 on 127.0.0.1, one worker killed mid-run.
-soak: install
+# 60 s of mixed valid/invalid load at concurrency 16 on 127.0.0.1, one worker killed mid-run:
+# straight to gunicorn, then through the shipped nginx (deploy/nginx.conf; make system-deps
+# installs it).
+soak: install system-deps
 	$(BIN)/python -m bench.soak --duration 60 --concurrency 16
+	$(BIN)/python -m bench.soak --duration 60 --concurrency 16 --through-proxy
 # Portal benchmarks alone (issue 7): batch vs single calls, Monte Carlo vs its random draws.
 .PHONY: bench-portal
 bench-portal: install bench-tools
