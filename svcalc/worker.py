@@ -177,11 +177,13 @@ class Worker(SyncWorker):
             self.log.info("Served %d queued connection(s) before exiting", served)
 
     def handle_request(self, listener: Any, req: Any, client: Any, addr: Any) -> None:
-        wire = OnePieceSocket(client)
+        # (gunicorn's own TLS socket has no sendmsg; behind the proxy TLS ends at nginx.)
+        wire = client if self.cfg.is_ssl else OnePieceSocket(client)
         try:
             super().handle_request(listener, req, wire, addr)
         finally:
-            wire.flush()
+            if isinstance(wire, OnePieceSocket):
+                wire.flush()
             if self.max_rss_mib > 0 and self.alive:
                 rss = rss_mib()
                 if rss > self.max_rss_mib:

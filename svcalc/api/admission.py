@@ -26,9 +26,11 @@ file holds when its holder expects to finish, from which ``Retry-After`` is work
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import math
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable
@@ -143,7 +145,9 @@ def admit(units: float, at: str = "#") -> None:
 @cache
 def _own_directory() -> str:
     """A slot directory for this process alone (the test client, ``flask run``)."""
-    return tempfile.mkdtemp(prefix="svcalc-admission-")
+    directory = tempfile.mkdtemp(prefix="svcalc-admission-")
+    atexit.register(shutil.rmtree, directory, True)
+    return directory
 
 
 def _directory(configured: str) -> str:
