@@ -1,6 +1,8 @@
+# svcalc under gunicorn. Beyond a laptop it runs behind the proxy (deploy/compose.yaml): three
+# workers, of which heavy batches may hold one (SVCALC_HEAVY_CONCURRENCY), two always light.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    SVCALC_BIND=0.0.0.0:8000 WEB_CONCURRENCY=2
+    SVCALC_BIND=0.0.0.0:8000 WEB_CONCURRENCY=3
 WORKDIR /app
 # The PDF report (WeasyPrint) needs Pango, HarfBuzz and a font; Debian's current ones.
 # hadolint ignore=DL3008

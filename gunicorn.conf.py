@@ -9,11 +9,15 @@
 | SVCALC_GRACEFUL_TIMEOUT | 20 | seconds workers get to finish requests on SIGTERM/HUP |
 | SVCALC_MAX_REQUESTS | 10000 | recycle a worker after this many requests (0: never) |
 | SVCALC_LOG_LEVEL | INFO | gunicorn's own log level (svcalc's logs: see wsgi.py) |
+| SVCALC_MAX_WORKER_RSS_MIB | 200 | replace a worker whose memory a request left above this |
+| SVCALC_ADMISSION_DIR | a new temporary directory | where the workers share the heavy-work slots |
 
 Every value can still be overridden on the command line or with GUNICORN_CMD_ARGS.
 """
 
 import os
+import shutil
+import tempfile
 
 
 def _cpus() -> int:
@@ -29,7 +33,9 @@ bind = os.environ.get("SVCALC_BIND") or (
 # An appraisal is CPU-bound (a few ms of numpy and marshmallow), so one sync worker per core
 # uses the machine; one more keeps a core busy while a worker restarts or waits on a slow client.
 workers = int(os.environ.get("WEB_CONCURRENCY") or _cpus() + 1)
-worker_class = "sync"
+# gunicorn's sync worker with problem+json error pages, a queue drained on SIGTERM and a memory
+# bound (SVCALC_MAX_WORKER_RSS_MIB): svcalc/worker.py.
+worker_class = "svcalc.worker.Worker"
 # The backstop behind svcalc's own per-request compute budget (SVCALC_COMPUTE_BUDGET_SECONDS).
 timeout = int(os.environ.get("SVCALC_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("SVCALC_GRACEFUL_TIMEOUT", "20"))
@@ -44,8 +50,25 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("SVCALC_LOG_LEVEL", "info").lower()
-# Request-line and header limits stay at gunicorn's defaults; the body limit is
-# SVCALC_MAX_CONTENT_LENGTH (413 problem+json from the app).
+# The longest request line gunicorn takes (its maximum; the default is 4094). Header fields stay
+# at gunicorn's defaults (100 fields of 8190 bytes). Beyond them gunicorn answers 414/431 itself,
+# as problem+json (svcalc/worker.py); behind the proxy, nginx's 8 KiB limits answer first. The
+# body limit is SVCALC_MAX_CONTENT_LENGTH (413 problem+json from the app).
+limit_request_line = 8190
 # gunicorn 24+ opens a control socket at one fixed per-user path; several instances on one host
 # (tests, bench, soak) would fight over it, and svcalc does not use gunicornc.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """Give the workers one directory for their heavy-work slots (svcalc/api/admission.py): the
+    budget of concurrent heavy requests is the server's, not each worker's."""
+    if not os.environ.get("SVCALC_ADMISSION_DIR"):
+        os.environ["SVCALC_ADMISSION_DIR"] = tempfile.mkdtemp(prefix="svcalc-admission-")
+        server.svcalc_admission_dir = os.environ["SVCALC_ADMISSION_DIR"]
+
+
+def on_exit(server):
+    made = getattr(server, "svcalc_admission_dir", None)
+    if made:
+        shutil.rmtree(made, ignore_errors=True)

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from svcalc import api
-from svcalc.api import limits, observability
+from svcalc.api import admission, headers, limits, observability
 from svcalc.config import DEFAULTS
 from svcalc.report import pages
 
@@ -60,6 +60,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     }
     observability.register(app)
     limits.register(app)
+    admission.register(app)
+    headers.register(app)
     api.register(app)
     pages.register(app)
     return app

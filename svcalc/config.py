@@ -35,3 +35,26 @@ DEFAULTS: dict[str, object] = {
     # worker's first report also loads WeasyPrint and the chart engine. Below SVCALC_TIMEOUT.
     "REPORT_COMPUTE_BUDGET_SECONDS": 20.0,
 }
+
+# Admission control (issue 19, svcalc/api/admission.py). A request's cost is known before it
+# computes, in units of about 1 ms of one idle core: 1 per proposal appraised, + term_years/100,
+# + iterations/10,000 for a simulation (bench/RESULTS.md has the measurement).
+DEFAULTS.update({
+    # The most one request may cost: about 3.5 s of one idle core, so that it ends well within
+    # BATCH_COMPUTE_BUDGET_SECONDS on a loaded machine too. A batch of 1,000 60-year proposals
+    # costs 1,600 (2,600 with the default 10,000-iteration simulations); 258 proposals with
+    # 100,000-iteration simulations cost 2,993. More is a 422 naming the list (split it); 0: no
+    # limit.
+    "MAX_REQUEST_COST": 3_000,
+    # A request costing this much or more is heavy: it needs one of HEAVY_CONCURRENCY slots
+    # shared by all the server's workers, or it is answered 503 with Retry-After, so light
+    # requests always find a free worker.
+    "HEAVY_REQUEST_COST": 250,
+    "HEAVY_CONCURRENCY": 1,
+    # Where the workers share the slots (gunicorn.conf.py makes one per server); "" here means
+    # a directory of this process's own.
+    "ADMISSION_DIR": "",
+    # Seconds a request body may stall between two reads before svcalc answers 408 (direct
+    # gunicorn only: behind nginx the proxy reads the body).
+    "BODY_TIMEOUT_SECONDS": 10.0,
+})

@@ -97,14 +97,14 @@ def _wait_for_verdict(page: Any, example: dict[str, Any] | None = None) -> None:
     """Until the verdict is shown and the report of the same proposal is below it."""
     page.wait_for_selector("#verdict:not([hidden])")
     if example is not None:
-        page.wait_for_function(
-            "document.getElementById('verdict').dataset.rating === "
-            + json.dumps(example["rating"]))
-    title = json.dumps(example["proposal"]["name"]) if example else "null"
-    page.wait_for_function(
-        "(() => { const doc = document.getElementById('report').contentDocument;"
-        "  const h1 = doc && doc.querySelector('#reproduce') && doc.querySelector('h1');"
-        f"  return h1 && ({title} === null || h1.textContent === {title}); }})()")
+        page.wait_for_selector(f"#verdict[data-rating={json.dumps(example['rating'])}]")
+    # locators, not wait_for_function: the page's policy forbids evaluating strings
+    heading = page.frame_locator("#report").locator("body:has(#reproduce) h1")
+    if example is None:
+        heading.wait_for()
+    else:
+        sync_api = pytest.importorskip("playwright.sync_api")
+        sync_api.expect(heading).to_have_text(example["proposal"]["name"], timeout=TIMEOUT_MS)
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))

@@ -38,13 +38,26 @@ are rejected, so a misspelt field is never silently ignored. Problem types:
 | `https://svcalc.example/problems/empty-body` | 400 | the body is empty |
 | `https://svcalc.example/problems/unsupported-media-type` | 415 | the body is not `application/json` or `text/plain` |
 | `https://svcalc.example/problems/internal-error` | 500 | a fault in svcalc (logged; never a stack trace) |
-| `about:blank` | 404, 405, 413 | plain HTTP errors; `title` is the reason phrase |
+| `about:blank` | 404, 405, 408, 413 | plain HTTP errors; `title` is the reason phrase (408: the body stopped arriving) |
 | `https://svcalc.example/problems/compute-budget-exceeded` | 503 | computing took longer than the server's budget; send a smaller request |
+| `https://svcalc.example/problems/server-busy` | 503 | the server is computing as many heavy requests as it allows at once; retry after `Retry-After` seconds |
 
 Each operation lists every status its input can cause. 404 (no such path) and 405 (a method the
 path does not have) answer requests that match no operation, and 503 answers any request the
 server stopped for its compute budget, so these are documented here rather than under each
 operation; a 405 carries an `Allow` header naming the methods the path does have.
+
+**Limits.** A request's cost is known before it computes: about 1 unit per proposal, plus
+`term_years`/100, plus `iterations`/10,000 for a simulation. More than the server's
+`MAX_REQUEST_COST` in one request, more items than `MAX_BATCH_SIZE`, or more iterations than
+`MAX_SIMULATION_ITERATIONS` is a 422 naming the field (split the batch). Heavy batches share a
+few slots: when all are taken the answer is 503 `server-busy` with `Retry-After`.
+
+**Behind the proxy** (deploy/nginx.conf) its own answers are problem+json too, with type
+`about:blank`: 400 (not valid HTTP), 413 (body over the limit, chunked or not), 414 (request line
+over 8 KiB), 429 (too many connections from one address, with `Retry-After`), 431 (a header over
+8 KiB), 502/504 (svcalc not answering, with `Retry-After`). A request whose headers or body stop
+arriving for 10 s is closed without an answer.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from svcalc import core
-from svcalc.api import examples
+from svcalc.api import admission, examples
 from svcalc.api.schemas.appraisal import AppraisalSchema
 from svcalc.api.schemas.proposal import ProposalSchema
 from svcalc.api.views import check_simulation, document_body_errors, json_response
@@ -32,4 +32,5 @@ def create_appraisal(proposal: core.Proposal) -> Response:
     sent as application/json or as text/plain carrying JSON (for spreadsheet add-ins).
     """
     check_simulation(proposal)
+    admission.admit(admission.proposal_cost(proposal))
     return json_response(core.appraise(proposal))

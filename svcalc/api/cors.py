@@ -11,6 +11,8 @@ hook is shorter than configuring the extension and adds no dependency.
 * **Preflight** (``OPTIONS`` with ``Access-Control-Request-Method``, sent for an
   ``application/json`` POST by browsers and the shared runtime) is answered by Flask's automatic
   ``OPTIONS`` with ``Access-Control-Allow-Origin``, ``-Methods``, ``-Headers`` and ``-Max-Age``.
+* **Request ids**: ``X-Request-ID`` may be sent (it is allowed in the preflight) and read
+  (``Access-Control-Expose-Headers``, with ``Retry-After``) by a browser script.
 * **Origins** come from ``CORS_ORIGINS`` (environment ``SVCALC_CORS_ORIGINS``): ``*`` (default:
   any origin, which is safe because svcalc uses no cookies or credentials), a comma-separated
   string or a JSON list of exact origins (then the matching origin is echoed with
@@ -28,6 +30,10 @@ ALLOW_METHODS = "GET, POST, OPTIONS"
 ALLOW_HEADERS = "Content-Type, Accept, Accept-Language, Content-Language"
 #: Browsers cache a preflight this many seconds (Chromium caps it at 7200).
 MAX_AGE = "600"
+#: A browser script may send its own request id (observability.py echoes a sane one) ...
+REQUEST_ID_HEADER = "X-Request-ID"
+#: ... and read the one svcalc answers with (to quote it in a report), and when to retry a 503.
+EXPOSE_HEADERS = "X-Request-ID, Retry-After"
 
 
 def allowed_origins(setting: str | Iterable[str] | None) -> frozenset[str]:
@@ -57,9 +63,10 @@ def add_cors_headers(response: Response) -> Response:
         if origin not in origins:
             return response
         response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
     if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
         response.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
-        response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
+        response.headers["Access-Control-Allow-Headers"] = f"{ALLOW_HEADERS}, {REQUEST_ID_HEADER}"
         response.headers["Access-Control-Max-Age"] = MAX_AGE
     return response
 

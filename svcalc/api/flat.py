@@ -51,6 +51,20 @@ MEDIA_TYPES = {
 #: Fractional digits a number in a comma-separated list may carry (spreadsheets: ROUND(x, 9)).
 LIST_DECIMALS = 9
 
+#: A character XML 1.0 cannot carry at all, not even as a character reference (its ``Char``
+#: production): C0 controls other than tab, newline and return, surrogates, U+FFFE and U+FFFF.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class NotXmlError(ValueError):
+    """A value holds a character XML 1.0 cannot carry; ``name`` is its dotted path."""
+
+    def __init__(self, name: str, char: str) -> None:
+        super().__init__(f"format=xml cannot carry the character U+{ord(char):04X} in {name}: "
+                         "XML 1.0 has no way to write it. Remove it, or ask for format=json or "
+                         "csv.")
+        self.name = name
+
 
 def number_pattern(minimum: float, maximum: float) -> str:
     """A regex for decimal numbers that are all within [minimum, maximum].
@@ -112,7 +126,7 @@ class NumberList(fields.Field):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, str):
-            if not self._re.match(value):
+            if not self._re.fullmatch(value):  # not match: $ would allow a final newline
                 raise self.make_error("invalid")
             items: list[Any] = parse_number_list(value)
         elif isinstance(value, list):
@@ -419,10 +433,25 @@ def render_figure(fig: dict[str, Any], root: Any, fmt: str) -> Response | dict[s
     body = "".join(
         f"<value name={quoteattr(name)}"
         + (f" reason={quoteattr(reason)}" if reason else "")
-        + f">{escape(text_value(item))}</value>"
+        + f">{escape(_xml_text(name, text_value(item)))}</value>"
         for name, item, reason in rows)
     return _response(f'<?xml version="1.0" encoding="UTF-8"?>\n'
                      f"<result field={quoteattr(dotted)}>{body}</result>\n", "xml")
+
+
+def _xml_text(name: str, text: str) -> str:
+    """``text`` if XML can carry it, else :class:`NotXmlError` (never a malformed document).
+
+    >>> _xml_text("name", "a\\tb")
+    'a\\tb'
+    >>> _xml_text("name", "a\\x01b")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    svcalc.api.flat.NotXmlError: format=xml cannot carry the character U+0001 in name: ...
+    """
+    bad = NOT_XML.search(text)
+    if bad:
+        raise NotXmlError(name, bad.group())
+    return text
 
 
 def _example_leaf(value: Any, prefix: str) -> str:
@@ -457,6 +486,7 @@ def _response(body: str, fmt: str) -> Response:
 __all__ = [
     "FORMATS",
     "NOT_AVAILABLE",
+    "NotXmlError",
     "TABLE_FORMATS",
     "FieldNotFoundError",
     "NumberList",

@@ -18,18 +18,27 @@ report (60 years, every optional block at its longest: ``bench.proposals.every_b
 about 5 s on an idle core, and a worker's first report also loads WeasyPrint and the chart
 engine.
 
+**The budget counts computing, not uploading.** The timer is armed only once the whole request
+body has arrived: :func:`read_body` reads it first, so a slow upload is never stopped for the
+budget. It also holds the body to ``MAX_CONTENT_LENGTH`` when the length is not announced (a
+chunked body over the limit is a 413, not a body cut short), and under gunicorn answers ``408``
+when the body stalls for ``BODY_TIMEOUT_SECONDS`` instead of holding a worker until gunicorn's
+``timeout`` kills it (behind the proxy, nginx reads bodies and never lets them stall here).
+
 The timer needs the main thread (signals are delivered there): it is active under gunicorn's
 sync workers and the test client, and skipped in threaded servers such as ``flask run``.
 """
 
 from __future__ import annotations
 
+import io
 import signal
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import flask
+from flask_smorest import abort
 
 from svcalc.api.problems import problem_response
 
@@ -68,7 +77,58 @@ def _can_arm() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+def _announced_length(environ: dict[str, Any]) -> int | None:
+    try:
+        return max(0, int(environ.get("CONTENT_LENGTH") or ""))
+    except ValueError:
+        return None
+
+
+def read_body() -> None:
+    """Read the request body now, whole, within ``MAX_CONTENT_LENGTH``; 408 if it stalls.
+
+    The body is put back as an in-memory stream with its length, so Flask reads it as usual.
+    """
+    environ = flask.request.environ
+    length = _announced_length(environ)
+    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if not length and not chunked:
+        return
+    limit = flask.current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and length is not None and length > limit:
+        abort(413, detail=f"The request body is {length:,} bytes; this server accepts at most "
+                          f"{limit:,}.")
+    want = length if length is not None and not chunked else (
+        limit + 1 if limit is not None else None)
+    stream = environ["wsgi.input"]
+    sock = environ.get("gunicorn.socket")
+    timeout = float(flask.current_app.config.get("BODY_TIMEOUT_SECONDS") or 0) or None
+    saved = sock.gettimeout() if sock is not None else None
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        if sock is not None:
+            sock.settimeout(timeout)
+        while want is None or size < want:
+            chunk = stream.read(min(65536, want - size) if want is not None else 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except TimeoutError:
+        abort(408, detail=f"The request body stopped arriving (nothing for "
+                          f"{timeout:g} s); send it again.")
+    finally:
+        if sock is not None:
+            sock.settimeout(saved)
+    if limit is not None and size > limit:
+        abort(413, detail=f"The request body is over this server's limit of {limit:,} bytes.")
+    environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
+    environ["CONTENT_LENGTH"] = str(size)
+
+
 def _arm() -> None:
+    read_body()
     seconds = _budget_seconds()
     flask.g.compute_budget = seconds
     if seconds > 0.0 and _can_arm():

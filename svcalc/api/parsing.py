@@ -5,11 +5,16 @@ sent as ``text/plain`` is accepted as JSON. Any other content type is a 415.
 
 NaN, Infinity and numbers too large for a float are parsed to non-finite floats so that the
 schema rejects them *at their pointer* ("Special numeric values ... are not permitted").
+
+A string holding a lone UTF-16 surrogate (``"\\ud800"`` with no partner) is valid JSON syntax but
+not Unicode text: nothing can be written back from it (not JSON, not XML, not a log line), so
+such a body is a 400 naming where it is.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, NoReturn
 
 import flask
@@ -27,6 +32,42 @@ def _parse_int(text: str) -> int | float:
     return int(text) if len(text) <= 18 else float(text)
 
 
+#: A \\uD800-\\uDFFF escape in the raw body: only then can a parsed string hold a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class LoneSurrogateError(ValueError):
+    """A string of the body is not Unicode text; ``pointer`` says where."""
+
+    def __init__(self, pointer: str) -> None:
+        super().__init__(pointer)
+        self.pointer = pointer
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """The JSON pointer of the first key or string holding a lone surrogate, or None.
+
+    >>> _lone_surrogate({"a": ["ok", "x\\ud800"]}), _lone_surrogate({"a": "\\U0001f600"})
+    ('#/a/1', None)
+    """
+    todo: list[tuple[str, Any]] = [("#", value)]
+    while todo:
+        where, node = todo.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                return where
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                token = key.replace("~", "~0").replace("/", "~1")
+                if _SURROGATE.search(key):
+                    return f"{where}/{token}"
+                todo.append((f"{where}/{token}", item))
+        elif isinstance(node, list):
+            todo.extend((f"{where}/{i}", item) for i, item in enumerate(node))
+    return None
+
+
 def loads(data: bytes) -> Any:
     """Decode a JSON body; NaN/Infinity literals become floats for the schema to reject.
 
@@ -35,7 +76,12 @@ def loads(data: bytes) -> Any:
     >>> loads(b'{"a": [1, 2.5, -0.0, "x", null, true]}')
     {'a': [1, 2.5, -0.0, 'x', None, True]}
     """
-    return json.loads(data.decode("utf-8"), parse_int=_parse_int)
+    value = json.loads(data.decode("utf-8"), parse_int=_parse_int)
+    if _SURROGATE_ESCAPE.search(data):  # rare: only then walk the whole value
+        where = _lone_surrogate(value)
+        if where is not None:
+            raise LoneSurrogateError(where)
+    return value
 
 
 class BodyParser(FlaskParser):
@@ -56,6 +102,11 @@ class BodyParser(FlaskParser):
         except RecursionError:
             abort(400, detail="The JSON body is nested too deeply.", kind="malformed-json",
                   errors=[{"pointer": "#", "detail": "Nested too deeply."}])
+        except LoneSurrogateError as exc:
+            detail = ("Not Unicode text: a \\u escape of one half of a surrogate pair (D800-DFFF) "
+                      "with no partner.")
+            abort(400, detail=f"The request body is not valid JSON text at {exc.pointer}.",
+                  kind="malformed-json", errors=[{"pointer": exc.pointer, "detail": detail}])
 
     def _handle_invalid_json_error(self, error: Exception, req: flask.Request, *args: Any,
                                    **kwargs: Any) -> NoReturn:

@@ -15,11 +15,11 @@ from typing import Any
 
 import orjson
 from flask import Response, current_app
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from svcalc import core
-from svcalc.api import examples, limits
+from svcalc.api import admission, examples, limits
 from svcalc.api.problems import PROBLEM_BASE, PROBLEM_TYPES, ProblemErrorSchema, flatten, pointer
 from svcalc.api.render import body
 from svcalc.api.schemas.appraisal import (
@@ -30,7 +30,7 @@ from svcalc.api.schemas.appraisal import (
 )
 from svcalc.api.schemas.fields import UNIT_MONEY, doc
 from svcalc.api.schemas.proposal import MAX_ITERATIONS, ProposalSchema
-from svcalc.api.views import check_simulation, document_body_errors, json_response
+from svcalc.api.views import check_simulation, document_body_errors, document_busy, json_response
 from svcalc.core.comparison import BAU, compare
 from svcalc.core.errors import ProposalError
 
@@ -240,14 +240,14 @@ def appraise_batch(items: list[Any], cap: int = MAX_ITERATIONS,
     problem details. The valid proposals are appraised together
     (:func:`svcalc.core.appraise_many`), a chunk at a time, and each answer is written as soon
     as it is made."""
+    loaded = [load_item(i, raw, cap) for i, raw in enumerate(items)]
     results: list[orjson.Fragment] = [orjson.Fragment(b"")] * len(items)
     valid: list[tuple[int, core.Proposal]] = []
-    for i, raw in enumerate(items):
-        loaded = load_item(i, raw, cap)
-        if isinstance(loaded, dict):
-            results[i] = orjson.Fragment(encode(loaded))
+    for i, item in enumerate(loaded):
+        if isinstance(item, dict):
+            results[i] = orjson.Fragment(encode(item))
         else:
-            valid.append((i, loaded))
+            valid.append((i, item))
     for start in range(0, len(valid), _CHUNK):
         chunk = valid[start:start + _CHUNK]
         try:
@@ -337,6 +337,7 @@ def comparison(data: dict[str, Any]) -> dict[str, Any]:
 @bp.arguments(BatchRequestSchema(), example=examples_batch())
 @bp.response(200, BatchResultSchema, example=batch_example())
 @document_body_errors(bp)
+@document_busy(bp)
 def create_batch_appraisal(batch: dict[str, Any]) -> Response:
     """Appraise a batch of proposals
 
@@ -344,16 +345,14 @@ def create_batch_appraisal(batch: dict[str, Any]) -> Response:
     the same order. Each proposal is validated on its own: an invalid one gets, in its place,
     problem details with its index and pointers into this body (#/proposals/3/...), while the
     others are appraised exactly as POST /v1/appraisals would. More proposals than the limit is
-    a 422 naming #/proposals. The body may be sent as application/json or as text/plain carrying
-    JSON.
+    a 422 naming #/proposals, and so is a batch whose work (proposals, years and simulation
+    iterations) is over the server's MAX_REQUEST_COST: split it. A heavy batch may be answered
+    503 with Retry-After while the server computes others. The body may be sent as
+    application/json or as text/plain carrying JSON.
     """
     items = batch["proposals"]
-    limit = current_app.config["MAX_BATCH_SIZE"]
-    if len(items) > limit:
-        abort(422, detail=f"A batch holds at most {limit:,} proposals; this one has "
-                          f"{len(items):,}. Split it.", kind="validation-error",
-              errors=[{"pointer": "#/proposals",
-                       "detail": f"At most {limit:,} proposals; got {len(items):,}."}])
+    admission.check_batch_size(len(items), "#/proposals", "proposals")
+    admission.admit(sum(admission.estimate(item) for item in items), "#/proposals")
     results = appraise_batch(items, current_app.config["MAX_SIMULATION_ITERATIONS"],
                              current_app.json.encode)  # type: ignore[attr-defined]
     return current_app.response_class(orjson.dumps({"results": results}) + b"\n",
@@ -365,6 +364,7 @@ def create_batch_appraisal(batch: dict[str, Any]) -> Response:
 @bp.arguments(ComparisonRequestSchema(), example=examples_comparison())
 @bp.response(200, ComparisonSchema, example=comparison_example())
 @document_body_errors(bp)
+@document_busy(bp)
 def create_comparison(data: dict[str, Any]) -> Response:
     """Compare delivery options for one service
 
@@ -378,6 +378,7 @@ def create_comparison(data: dict[str, Any]) -> Response:
     """
     for i, opt in enumerate(data["options"]):
         check_simulation(opt["proposal"], f"#/options/{i}/proposal")
+    admission.admit(admission.cost(opt["proposal"] for opt in data["options"]), "#/options")
     return json_response(comparison(data))
 
 

@@ -19,11 +19,11 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from svcalc import core
-from svcalc.api import examples, limits
+from svcalc.api import admission, examples, limits
 from svcalc.api.render import body
 from svcalc.api.schemas.fields import doc
 from svcalc.api.schemas.proposal import ProposalSchema
-from svcalc.api.views import check_simulation, document_body_errors
+from svcalc.api.views import check_simulation, document_body_errors, document_busy
 
 bp = Blueprint("reports", __name__, url_prefix="/v1",
                description="Board reports: the appraisal as a document people read")
@@ -35,6 +35,11 @@ FORMATS = {"html": "text/html", "pdf": "application/pdf"}
 HTML_OPENING = ('<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
                 "<title>Revenues and benefits outsourcing: Viable with cautions</title>")
 PDF_OPENING = "%PDF-1.7"
+
+#: What drawing a report costs on top of its appraisal, in admission units (~1 ms of one idle
+#: core): worker CPU per report of the worked example, bench/RESULTS.md "Reports" (216 ms for
+#: HTML, 1.23 s for PDF). A PDF is heavy work (over HEAVY_REQUEST_COST) and takes a slot.
+REPORT_UNITS = {"html": 200.0, "pdf": 1200.0}
 
 
 class ReportQuerySchema(Schema):
@@ -59,6 +64,7 @@ class ReportQuerySchema(Schema):
                  content_type=FORMATS["pdf"], success=True, example=PDF_OPENING,
                  description="OK")
 @document_body_errors(bp)
+@document_busy(bp)
 def create_report(proposal: core.Proposal, query: dict[str, Any]) -> Response:
     """Write the board report of a proposed partnership
 
@@ -74,6 +80,7 @@ def create_report(proposal: core.Proposal, query: dict[str, Any]) -> Response:
     the date and the SHA-256 of the request body as received. format=html (default) or pdf.
     """
     check_simulation(proposal)
+    admission.admit(admission.proposal_cost(proposal) + REPORT_UNITS[query["format"]])
     from svcalc.report import document
 
     appraisal = body(core.appraise(proposal))

@@ -8,15 +8,15 @@ Office.js add-in in ``addin/``) cannot set headers, so the representation is cho
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from svcalc import core
-from svcalc.api import examples, flat, limits
+from svcalc.api import admission, examples, flat, limits
 from svcalc.api.problems import PROBLEM_BASE, PROBLEM_TYPES, flatten
 from svcalc.api.render import body
 from svcalc.api.schemas.appraisal import AppraisalSchema
@@ -26,11 +26,12 @@ from svcalc.api.schemas.fields import (
     UNIT_RATE,
     UNIT_YEARS,
     MoneyOut,
+    Pattern,
     Rate,
     doc,
 )
-from svcalc.api.schemas.proposal import ProposalSchema
-from svcalc.api.views import document_body_errors
+from svcalc.api.schemas.proposal import MAX_ITERATIONS, ProposalSchema
+from svcalc.api.views import check_simulation, document_body_errors, document_busy
 from svcalc.core.errors import ProposalError
 from svcalc.core.series import evaluate
 
@@ -125,7 +126,7 @@ _APPRAISAL_FIELD_DOC = (
 
 def _figure_field(pattern: str, description: str, example: str) -> fields.String:
     return fields.String(validate=[
-        validate.Length(max=200), validate.Regexp(pattern, error="Not a figure svcalc reports.")],
+        validate.Length(max=200), Pattern(pattern, error="Not a figure svcalc reports.")],
         metadata={**doc(description, example), "pattern": pattern})
 
 
@@ -169,7 +170,7 @@ class SheetOperationSchema(Schema):
         "values; cash_flows: the cash-flow table of params (or proposal) as a matrix, header "
         "row first.", "appraisal"))
     field = fields.String(load_default="", validate=[
-        validate.Length(max=200), validate.Regexp(r"^[a-z0-9_.]*$", error="Not a dotted path.")],
+        validate.Length(max=200), Pattern(r"^[a-z0-9_.]*$", error="Not a dotted path.")],
         metadata=doc("Dotted path of the figure (as the GET endpoints' field).", "public.npv"))
     params = fields.Dict(
         keys=fields.String(validate=validate.Length(max=100)), values=fields.Raw(),
@@ -325,6 +326,11 @@ def _table(appraisal: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 def _render(fig: dict[str, Any], root: dict[str, Any], fmt: str) -> Any:
     try:
         return flat.render_figure(fig, root, fmt)
+    except flat.NotXmlError as exc:
+        # The value came from the query (the name, say) when a parameter has its name.
+        where = f"#/query/{exc.name}" if exc.name in FLAT_NAMES else "#/query/format"
+        abort(422, detail=str(exc), kind="validation-error",
+              errors=[{"pointer": where, "detail": str(exc)}])
     except ValueError as exc:
         abort(422, detail=str(exc), kind="validation-error",
               errors=[{"pointer": "#/query/field", "detail": str(exc)}])
@@ -333,29 +339,84 @@ def _render(fig: dict[str, Any], root: dict[str, Any], fmt: str) -> Any:
 # --------------------------------------------------------------------------- answers
 
 
-def _answer_appraisal(query: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _answer_appraisal(query: dict[str, Any],
+                      admit: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
     """(figure, whole appraisal) for flat query parameters; _ItemError on bad input."""
-    root = _appraise(_proposal_from_flat(query, "#/query"), "#/query")
+    proposal = _proposal_from_flat(query, "#/query")
+    if admit:
+        admission.admit(admission.proposal_cost(proposal), "#/query")
+    root = _appraise(proposal, "#/query")
     return _figure(root, query.get("field", ""), "#/query/field"), root
 
 
-def _answer_series(query: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _answer_series(query: dict[str, Any],
+                   admit: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+    if admit:
+        admission.admit(1.0, "#/query")
     root = body(evaluate(query["values"], query.get("rate")))
     return _figure(root, query.get("field", ""), "#/query/field"), root
 
 
-def _batch(body: dict[str, Any]) -> dict[str, Any]:
-    cache: dict[str, dict[str, Any]] = {}
-    results = []
+@dataclass(frozen=True)
+class _Plan:
+    """One batch operation, validated and ready to compute (nothing computed yet)."""
+
+    index: int
+    kind: str
+    field: str
+    proposal: core.Proposal | None = None
+    flat_prefix: str | None = None  # #/operations/i/params for params, None for a proposal
+    body_prefix: str = "#"
+    values: tuple[float, ...] = ()
+    rate: float | None = None
+
+
+def _estimate(item: Any) -> float:
+    """What an operation as sent will cost (svcalc/api/admission.py): a proposal's appraisal,
+    or 1 for a series (or anything else)."""
+    if not isinstance(item, dict):
+        return 1.0
+    if isinstance(item.get("proposal"), dict):
+        return admission.estimate(item["proposal"])
+    params = item.get("params")
+    if isinstance(params, dict):
+        return admission.estimate({"term_years": params.get("term_years")})
+    return 1.0
+
+
+def _plans(body: dict[str, Any], cap: int) -> list[_Plan | dict[str, Any]]:
+    """Every operation validated (a plan, or its problem details), before any is computed;
+    ``cap`` is the server's simulation iterations."""
+    out: list[_Plan | dict[str, Any]] = []
     for index, item in enumerate(body["operations"]):
         try:
-            results.append(_operation(index, item, cache))
+            out.append(_plan(index, item, cap))
         except _ItemError as exc:
-            results.append(_item_problem(index, exc))
+            out.append(_item_problem(index, exc))
+    return out
+
+
+def _answers(plans: list[_Plan | dict[str, Any]]) -> dict[str, Any]:
+    """The results of the plans, in order; identical proposals are appraised once."""
+    cache: dict[str, dict[str, Any]] = {}
+    results = []
+    for plan in plans:
+        if not isinstance(plan, _Plan):
+            results.append(plan)
+            continue
+        try:
+            results.append(_operation(plan, cache))
+        except _ItemError as exc:
+            results.append(_item_problem(plan.index, exc))
     return {"results": results}
 
 
-def _operation(index: int, item: Any, cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _batch(body: dict[str, Any], cap: int = MAX_ITERATIONS) -> dict[str, Any]:
+    """The batch's answer: every operation validated, then computed."""
+    return _answers(_plans(body, cap))
+
+
+def _plan(index: int, item: Any, cap: int) -> _Plan:
     base = f"#/operations/{index}"
     if not isinstance(item, dict):
         raise _ItemError([{"pointer": base, "detail": "Not a valid operation object."}])
@@ -368,24 +429,11 @@ def _operation(index: int, item: Any, cache: dict[str, dict[str, Any]]) -> dict[
     if kind == "series":
         if "values" not in op:
             raise _ItemError([{"pointer": f"{base}/values", "detail": "Required for series."}])
-        root = body(evaluate(op["values"], op.get("rate")))
-        return _figure(root, dotted, f"{base}/field")
-    root = _batch_appraisal(op, base, cache)
-    if kind == "cash_flows":
-        columns, rows = _table(root)
-        return {"field": "cash_flows", "value": [columns, *rows], "reason": None}
-    return _figure(root, dotted, f"{base}/field")
-
-
-def _batch_appraisal(op: dict[str, Any], base: str,
-                     cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return _Plan(index, kind, dotted, values=tuple(op["values"]), rate=op.get("rate"))
     has_params, has_proposal = "params" in op, "proposal" in op
     if has_params == has_proposal:
         raise _ItemError([{"pointer": base, "detail": "Give exactly one of params (flat) or "
                                                       "proposal (a full JSON object)."}])
-    key = json.dumps([op.get("params"), op.get("proposal")], sort_keys=True)
-    if key in cache:
-        return cache[key]
     if has_params:
         prefix = f"{base}/params"
         try:
@@ -393,17 +441,32 @@ def _batch_appraisal(op: dict[str, Any], base: str,
         except ValidationError as exc:
             raise _ItemError([{"pointer": prefix + e["pointer"][1:], "detail": e["detail"]}
                               for e in flatten(exc.messages)]) from None
-        root = _appraise(_proposal_from_flat(loaded, prefix), prefix)
-    else:
-        prefix = f"{base}/proposal"
-        try:
-            proposal = _PROPOSAL.load(op["proposal"])
-        except ValidationError as exc:
-            raise _ItemError([{"pointer": prefix + e["pointer"][1:], "detail": e["detail"]}
-                              for e in flatten(exc.messages)]) from None
-        root = _appraise(proposal, None, prefix)
-    cache[key] = root
-    return root
+        return _Plan(index, kind, dotted, _proposal_from_flat(loaded, prefix), flat_prefix=prefix)
+    prefix = f"{base}/proposal"
+    try:
+        proposal = _PROPOSAL.load(op["proposal"])
+        check_simulation(proposal, prefix, cap)
+    except ValidationError as exc:
+        raise _ItemError([{"pointer": prefix + e["pointer"][1:], "detail": e["detail"]}
+                          for e in flatten(exc.messages)]) from None
+    except ProposalError as exc:
+        raise _ItemError([{"pointer": exc.pointer, "detail": str(exc)}]) from None
+    return _Plan(index, kind, dotted, proposal, body_prefix=prefix)
+
+
+def _operation(plan: _Plan, cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    base = f"#/operations/{plan.index}"
+    if plan.proposal is None:
+        root = body(evaluate(plan.values, plan.rate))
+        return _figure(root, plan.field, f"{base}/field")
+    key = repr(plan.proposal)  # a validated proposal: flat, bounded, deterministic
+    if key not in cache:
+        cache[key] = _appraise(plan.proposal, plan.flat_prefix, plan.body_prefix)
+    root = cache[key]
+    if plan.kind == "cash_flows":
+        columns, rows = _table(root)
+        return {"field": "cash_flows", "value": [columns, *rows], "reason": None}
+    return _figure(root, plan.field, f"{base}/field")
 
 
 def _item_problem(index: int, error: _ItemError) -> dict[str, Any]:
@@ -436,7 +499,7 @@ def _body(response: Any) -> Any:
 
 
 def _figure_examples(answer: Any, schema: type[Schema]) -> dict[str, Any]:
-    fig, root = answer(schema().load(_query_example(schema)))
+    fig, root = answer(schema().load(_query_example(schema)), admit=False)
     return {"application/json": FigureSchema().dump(fig),
             **{media: _body(flat.render_figure(fig, root, fmt))
                for fmt, media in (("text", "text/plain"), ("csv", "text/csv"),
@@ -550,7 +613,9 @@ def get_cash_flows(query: dict[str, Any]) -> Any:
     and one row per year for Google IMPORTDATA and Power Query; format=xml one <row> per year.
     """
     try:
-        root = _appraise(_proposal_from_flat(query, "#/query"), "#/query")
+        proposal = _proposal_from_flat(query, "#/query")
+        admission.admit(admission.proposal_cost(proposal), "#/query")
+        root = _appraise(proposal, "#/query")
     except _ItemError as exc:
         return _abort(exc)
     return flat.render_table(*_table(root), query["format"])
@@ -568,6 +633,8 @@ def post_cash_flows(proposal: core.Proposal, query: dict[str, Any]) -> Any:
     The body is a proposal as for POST /v1/appraisals (application/json, or text/plain carrying
     JSON for add-ins that may only send simple requests); format=csv|xml|json in the query.
     """
+    check_simulation(proposal)
+    admission.admit(admission.proposal_cost(proposal))
     try:
         root = _appraise(proposal, None)
     except _ItemError as exc:
@@ -580,6 +647,7 @@ def post_cash_flows(proposal: core.Proposal, query: dict[str, Any]) -> Any:
 @bp.arguments(SheetBatchSchema(), example=_BATCH_EXAMPLE)
 @bp.response(200, SheetBatchResultSchema, example=EXAMPLES["batch"])
 @document_body_errors(bp)
+@document_busy(bp)
 def create_sheet_batch(body: dict[str, Any]) -> dict[str, Any]:
     """Answer many spreadsheet operations in one request
 
@@ -587,9 +655,15 @@ def create_sheet_batch(body: dict[str, Any]) -> dict[str, Any]:
     text/plain carrying JSON is accepted, so no CORS preflight is needed). Results come back in
     the order of the operations. An operation that cannot be answered gets problem details with
     its index and pointers into this body (#/operations/3/params/public.annual_payment); the
-    others are answered. Identical proposals in one batch are appraised once.
+    others are answered. Identical proposals in one batch are appraised once. The server's
+    limits apply as to POST /v1/appraisals/batch: at most MAX_BATCH_SIZE operations and
+    MAX_SIMULATION_ITERATIONS per simulation (422), and a heavy batch may be answered 503 with
+    Retry-After while the server is busy with others.
     """
-    return _batch(body)
+    operations = body["operations"]
+    admission.check_batch_size(len(operations), "#/operations", "operations")
+    admission.admit(sum(_estimate(op) for op in operations), "#/operations")
+    return _batch(body, current_app.config["MAX_SIMULATION_ITERATIONS"])
 
 
 def register(api: Any) -> None:

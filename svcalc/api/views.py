@@ -10,14 +10,16 @@ from typing import Any, TypeVar
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
+from svcalc.api.problems import PROBLEM_MEDIA_TYPE, ProblemSchema
 from svcalc.api.render import body
 from svcalc.core.errors import ProposalError
 from svcalc.core.model import Proposal
 
 View = TypeVar("View", bound=Callable[..., Any])
 
-#: Status codes every body-taking operation can answer besides 200 and 422.
-BODY_ERRORS = {status: HTTPStatus(status).name for status in (400, 413, 415)}
+#: Status codes every body-taking operation can answer besides 200 and 422 (408: a body that
+#: stops arriving, svcalc/api/limits.py).
+BODY_ERRORS = {status: HTTPStatus(status).name for status in (400, 408, 413, 415)}
 
 
 def document_body_errors(bp: Blueprint) -> Callable[[View], View]:
@@ -29,6 +31,18 @@ def document_body_errors(bp: Blueprint) -> Callable[[View], View]:
         return func
 
     return decorate
+
+
+def document_busy(bp: Blueprint) -> Callable[[View], View]:
+    """Declare the 503 of an operation that may be heavy (svcalc/api/admission.py)."""
+    return bp.alt_response(
+        503, schema=ProblemSchema, content_type=PROBLEM_MEDIA_TYPE,
+        description="The server is busy: every heavy-work slot is taken (problem type "
+                    "server-busy; retry after Retry-After seconds), or the request computed "
+                    "past the server's budget (compute-budget-exceeded; send a smaller one).",
+        headers={"Retry-After": {
+            "description": "With server-busy: seconds after which a slot should be free.",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 60}}})
 
 
 def check_simulation(proposal: Proposal, at: str = "#", cap: int | None = None) -> None:

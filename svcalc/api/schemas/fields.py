@@ -27,6 +27,26 @@ def doc(description: str, example: Any, unit: str | None = None, **extra: Any) -
     return out
 
 
+class Pattern(validate.Regexp):
+    """``validate.Regexp`` matched against the whole value.
+
+    Python's ``$`` also matches just before a trailing newline, so with ``re.match`` the pattern
+    ``^[A-Z]{3}$`` takes ``"GBP\\n"``; in the spec (JSON Schema, ECMA-262 regular expressions)
+    it does not. The spec shows the pattern as written, and the server now agrees with it.
+
+    >>> Pattern(r"^[A-Z]{3}$")("GBP")
+    'GBP'
+    >>> Pattern(r"^[A-Z]{3}$")("GBP\\n")
+    Traceback (most recent call last):
+    marshmallow.exceptions.ValidationError: String does not match expected pattern.
+    """
+
+    def __call__(self, value: Any) -> Any:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
 class Number(fields.Float):
     """A finite JSON number. Strings and booleans are refused: the spec says ``number``."""
 

@@ -21,6 +21,7 @@ from svcalc.api.schemas.fields import (
     UNIT_YEARS,
     Money,
     Number,
+    Pattern,
     Rate,
     Share,
     StrictBoolean,
@@ -434,7 +435,7 @@ class ProposalSchema(Schema):
                      "when price_basis is nominal.", 0.02)
     currency = fields.String(
         load_default="GBP",
-        validate=validate.Regexp(r"^[A-Z]{3}$", error="Give an ISO 4217 code such as GBP."),
+        validate=Pattern(r"^[A-Z]{3}$", error="Give an ISO 4217 code such as GBP."),
         metadata=doc("ISO 4217 currency of every money figure. Default GBP.", "GBP"),
     )
     public = fields.Nested(PublicSideSchema, required=True,

@@ -1,0 +1,17 @@
+# The proxy in front of svcalc: Debian's nginx (the one `make system-deps` installs for the
+# tests) with deploy/nginx.conf, filled from the environment by envsubst when it starts.
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends nginx=1.22.* gettext-base=0.21-* \
+    && rm -rf /var/lib/apt/lists/* \
+    && mkdir -p /var/lib/svcalc-proxy/temp \
+    && chown -R www-data:www-data /var/lib/svcalc-proxy
+COPY nginx.conf /etc/svcalc/nginx.conf.template
+ENV SVCALC_PROXY_LISTEN=8080 SVCALC_UPSTREAM=svcalc:8000 \
+    SVCALC_PROXY_MAX_BODY=8388608 SVCALC_PROXY_CONN_PER_IP=32
+# www-data (uid 33 in Debian)
+USER 33
+WORKDIR /var/lib/svcalc-proxy
+EXPOSE 8080
+# Only the four placeholders are replaced: nginx's own $variables stay as they are.
+CMD ["sh", "-c", "envsubst '${SVCALC_PROXY_LISTEN} ${SVCALC_UPSTREAM} ${SVCALC_PROXY_MAX_BODY} ${SVCALC_PROXY_CONN_PER_IP}' < /etc/svcalc/nginx.conf.template > nginx.conf && exec nginx -p /var/lib/svcalc-proxy/ -c /var/lib/svcalc-proxy/nginx.conf -g 'daemon off;'"]
