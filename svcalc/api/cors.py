@@ -5,6 +5,8 @@ credentials, GET/POST, two request headers) and it must apply to *every* respons
 errors included (Flask runs ``after_request`` for responses made by error handlers too), so the
 hook is shorter than configuring the extension and adds no dependency.
 
+* **Keys** travel in ``Authorization`` (allowed in a preflight; no cookies, so ``*`` stays safe),
+  or, for the spreadsheet GETs, in the ``key`` query parameter of a simple request.
 * **Simple requests** (GET with query parameters; POST with ``Content-Type: text/plain``, which
   is all the add-in's JavaScript-only runtime may send) get ``Access-Control-Allow-Origin`` and
   no preflight is needed.
@@ -23,9 +25,13 @@ from collections.abc import Iterable
 
 from flask import Flask, Response, current_app, request
 
-ALLOW_METHODS = "GET, POST, OPTIONS"
-#: Content-Type for JSON bodies; Accept(-Language)/Content-Language are always safe-listed.
-ALLOW_HEADERS = "Content-Type, Accept, Accept-Language, Content-Language"
+ALLOW_METHODS = "GET, POST, DELETE, OPTIONS"
+#: Content-Type for JSON bodies; Accept(-Language)/Content-Language are always safe-listed;
+#: Authorization carries an API key and Idempotency-Key names a save (svcalc.api.auth, .saved).
+ALLOW_HEADERS = ("Content-Type, Accept, Accept-Language, Content-Language, Authorization, "
+                 "Idempotency-Key")
+#: Response headers a script may read besides the safe-listed ones.
+EXPOSE_HEADERS = "Location, Retry-After, X-Request-ID"
 #: Browsers cache a preflight this many seconds (Chromium caps it at 7200).
 MAX_AGE = "600"
 
@@ -57,6 +63,7 @@ def add_cors_headers(response: Response) -> Response:
         if origin not in origins:
             return response
         response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
     if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
         response.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
         response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS

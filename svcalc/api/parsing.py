@@ -5,6 +5,10 @@ sent as ``text/plain`` is accepted as JSON. Any other content type is a 415.
 
 NaN, Infinity and numbers too large for a float are parsed to non-finite floats so that the
 schema rejects them *at their pointer* ("Special numeric values ... are not permitted").
+
+The spreadsheet GETs may carry the API key as the ``key`` query parameter
+(:func:`svcalc.api.auth.query_key` marks them with ``accepts_query_key``); it is the
+credential, not an argument, so their query schemas never see it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any, NoReturn
 
 import flask
 from flask_smorest import abort
+from marshmallow import Schema
 from webargs import core
 from webargs.flaskparser import FlaskParser
 
@@ -40,6 +45,14 @@ def loads(data: bytes) -> Any:
 
 class BodyParser(FlaskParser):
     """webargs parser with svcalc's content-type and JSON rules."""
+
+    def load_querystring(self, req: flask.Request, schema: Schema) -> Any:
+        view = flask.current_app.view_functions.get(req.endpoint or "")
+        if getattr(view, "accepts_query_key", False) and "key" in req.args:
+            args = req.args.copy()
+            args.poplist("key")
+            return self._makeproxy(args, schema)
+        return super().load_querystring(req, schema)
 
     def _raw_load_json(self, req: flask.Request) -> Any:
         if req.mimetype not in BODY_MEDIA_TYPES and not core.is_json(req.mimetype):
