@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test openapi docs lint clean system-deps bench soak bench-tools
+.PHONY: install run test openapi docs lint clean system-deps bench soak bench-tools migrate \
+	soak-store
 
 # Reinstall when the package metadata changes; the stamp keeps repeat runs fast.
 $(VENV)/.installed: setup.cfg pyproject.toml
@@ -17,6 +18,11 @@ install: $(VENV)/.installed
 
 run: install
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+# Migrate the database (SVCALC_DATABASE_URL; the SQLite file in instance/ by default) to the
+# newest schema. Workers also do it when they start, unless SVCALC_DATABASE_MIGRATE=false.
+migrate: install
+	$(BIN)/flask --app wsgi db upgrade
 
 test: install system-deps
 	$(BIN)/python -m pytest
@@ -41,8 +47,9 @@ fuzz: install
 # Spreadsheet-client tests (issue 6): the add-in's npm packages, and Debian's Chromium and
 # LibreOffice Calc with python3-uno. Idempotent: apt runs only when a package is missing, npm only
 # when the lock file changes. Without root or apt-get the tests that need them skip and say so.
-# wrk (Debian) drives the HTTP benchmark, which the tests run in a short mode.
-SYSTEM_APT := chromium libreoffice-calc-nogui python3-uno wrk
+# wrk (Debian) drives the HTTP benchmark, which the tests run in a short mode. postgresql: the
+# persistence tests run on a real PostgreSQL server that the suite starts (bench/postgres.py).
+SYSTEM_APT := chromium libreoffice-calc-nogui python3-uno wrk postgresql
 system-deps: addin/node_modules/.installed
 	@missing=$$(for p in $(SYSTEM_APT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	  | grep -q '^install ok installed' || echo $$p; done); \
@@ -67,6 +74,7 @@ bench-tools:
 # vs its draws), finance kernels vs numpy-financial, and the costliest valid proposals.
 bench: install bench-tools
 	$(BIN)/python -m bench.service
+	$(BIN)/python -m bench.store
 	$(BIN)/python bench/portal.py
 	$(BIN)/python -m bench.kernels
 	$(BIN)/python -m bench.worst_case
@@ -74,6 +82,10 @@ bench: install bench-tools
 # 60 s of mixed valid/invalid load at concurrency 16 on 127.0.0.1, one worker killed mid-run.
 soak: install
 	$(BIN)/python -m bench.soak --duration 60 --concurrency 16
+# 16 clients saving and reading saved appraisals for the issue's full 30 s against gunicorn (2
+# workers), on SQLite and PostgreSQL (make test runs the same test for 8 s).
+soak-store: install system-deps
+	SVCALC_STORE_LOAD_SECONDS=30 $(BIN)/python -m pytest -p no:cacheprovider -s tests/test_store_load.py
 # Portal benchmarks alone (issue 7): batch vs single calls, Monte Carlo vs its random draws.
 .PHONY: bench-portal
 bench-portal: install bench-tools

@@ -99,8 +99,8 @@ def fill(url: str, rows: int) -> str:
                 "proposal_sha256": saved["proposal_sha256"], "proposal": proposal,
                 "result": result})
             if len(batch) == 2000 or i == rows - 1:
-                with store.transaction() as session:
-                    session.execute(SavedAppraisal.__table__.insert(), batch)
+                with store.transaction() as connection:
+                    connection.execute(SavedAppraisal.__table__.insert(), batch)
                 batch = []
         if store.backend == "postgresql":
             with store.engine.connect() as connection:

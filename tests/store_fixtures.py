@@ -4,8 +4,12 @@ of the saved appraisals' operations replays against them (tests/test_contract.py
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from svcalc.api import examples
 from svcalc.store import keys, migrate
@@ -23,7 +27,7 @@ def seed(url: str) -> str:
     try:
         key_id, key = keys.create_key(store, EXAMPLE_ORGANISATION, "tests")
         saved = examples.saved_example()
-        with store.transaction() as session:
+        with orm(url) as session:
             session.add(SavedAppraisal(
                 id=saved["id"], organisation_id=1, api_key_id=key_id,
                 saved_at=datetime.fromisoformat(saved["saved_at"]),
@@ -43,5 +47,17 @@ def key_for(url: str, organisation: str) -> str:
     store = Store(url)
     try:
         return keys.create_key(store, organisation)[1]
+    finally:
+        store.dispose()
+
+
+@contextlib.contextmanager
+def orm(url: str) -> Iterator[Session]:
+    """An ORM session on the database at ``url`` in one transaction, for tests to look at and
+    change rows directly."""
+    store = Store(url)
+    try:
+        with Session(store.engine) as session, session.begin():
+            yield session
     finally:
         store.dispose()

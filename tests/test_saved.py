@@ -14,7 +14,7 @@ from svcalc.api import examples, observability
 from svcalc.app import create_app
 from svcalc.store.database import Store
 from svcalc.store.models import SavedAppraisal
-from tests.store_fixtures import key_for
+from tests.store_fixtures import key_for, orm
 
 SAVED = "/v1/saved-appraisals"
 EXAMPLE_ID = examples.SAVED["id"]
@@ -40,12 +40,10 @@ def bearer(key: str) -> dict[str, str]:
 
 
 def rows(url: str) -> list[SavedAppraisal]:
-    store = Store(url)
-    try:
-        with store.transaction() as session:
-            return list(session.query(SavedAppraisal).order_by(SavedAppraisal.id))
-    finally:
-        store.dispose()
+    with orm(url) as session:
+        found = list(session.query(SavedAppraisal).order_by(SavedAppraisal.id))
+        session.expunge_all()
+        return found
 
 
 # -- the resource --------------------------------------------------------------------------------
@@ -86,15 +84,13 @@ def test_save_read_list_reappraise_delete(web, url, key, proposal):
 
 def test_reappraisal_shows_what_today_changes(web, url, key):
     """A saved result made under an older method: the differences name each changed figure."""
-    store = Store(url)
-    with store.transaction() as session:
+    with orm(url) as session:
         row = session.get(SavedAppraisal, EXAMPLE_ID)
         old = json.loads(row.result)
         old["public"]["npsv"] -= 1000.0
         old["verdict"]["rating"] = "robust"
         old["method"]["version"] = "0.1.0"
         row.result, row.method_version = json.dumps(old), "0.1.0"
-    store.dispose()
     body = web.get(f"{SAVED}/{EXAMPLE_ID}/reappraisal", headers=bearer(key)).json
     assert (body["saved_method_version"], body["method_version"]) == ("0.1.0", "0.2.0")
     assert body["changed"] and body["rating_changed"]

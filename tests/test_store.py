@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event, func, inspect, select, text
+from sqlalchemy import event, func, insert, inspect, select, text
 
 from svcalc.api import examples
 from svcalc.store import appraisals, keys, migrate
@@ -48,8 +48,8 @@ def _new(name: str = "A proposal", rating: str = "robust", key: str | None = Non
 
 def _count(store: Store, **where: object) -> int:
     query = select(func.count()).select_from(SavedAppraisal).filter_by(**where)
-    with store.transaction() as session:
-        return int(session.scalar(query) or 0)
+    with store.read() as connection:
+        return int(connection.scalar(query) or 0)
 
 
 # -- migrations ----------------------------------------------------------------------------------
@@ -169,8 +169,9 @@ def test_same_idempotency_key_gives_the_first_appraisal(store):
     assert again == first  # the caller compares fingerprints to tell a retry from a reuse
     assert _count(store, idempotency_key="k-1") == 1
     # Keys are per organisation: another one may use the same key.
-    with store.transaction() as session:
-        session.add(Organisation(id=2, name="Other", created_at=datetime.now(UTC)))
+    with store.transaction() as connection:
+        connection.execute(insert(Organisation).values(id=2, name="Other",
+                                                        created_at=datetime.now(UTC)))
     assert appraisals.save(store, _new(key="k-1", organisation_id=2))[1]
 
 
@@ -179,13 +180,14 @@ def test_same_idempotency_key_gives_the_first_appraisal(store):
 DIE_AFTER_INSERT = """
 import os, signal, sys
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Engine
 from svcalc.store import appraisals
 
-@event.listens_for(Session, "after_flush")
-def die(session, context):
-    # The INSERT has reached the database, uncommitted: the worker dies here.
-    os.kill(os.getpid(), signal.SIGKILL)
+@event.listens_for(Engine, "after_cursor_execute")
+def die(connection, cursor, statement, parameters, context, executemany):
+    if statement.startswith("INSERT INTO saved_appraisals"):
+        # The INSERT has reached the database, uncommitted: the worker dies here.
+        os.kill(os.getpid(), signal.SIGKILL)
 
 from svcalc.store.database import Store
 appraisals.save(Store(sys.argv[1]), appraisals.NewAppraisal(
@@ -236,9 +238,9 @@ def test_keys_are_stored_and_compared_only_as_digests(store, monkeypatch):
             for row in connection.execute(table.select()):
                 for value in row:
                     assert key[4:20] not in str(value), (table.name, value)
-    with store.transaction() as session:
-        row = session.get(ApiKey, key_id)
-        assert row.key_sha256 == keys.digest(key) and len(row.key_sha256) == 64
+    with store.read() as connection:
+        stored = connection.scalar(select(ApiKey.key_sha256).where(ApiKey.id == key_id))
+    assert stored == keys.digest(key) and len(stored) == 64
 
 
 def test_revoked_and_unknown_keys_do_not_authenticate(store):

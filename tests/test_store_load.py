@@ -24,8 +24,8 @@ import pytest
 
 from bench.server import Server
 from svcalc.api import examples
-from svcalc.store.database import Store
 from svcalc.store.models import SavedAppraisal
+from tests.store_fixtures import orm
 
 SECONDS = float(os.environ.get("SVCALC_STORE_LOAD_SECONDS", "8"))
 CLIENTS = 16
@@ -53,12 +53,8 @@ def served(backend):
 
 
 def saved_count(url: str, **where: object) -> int:
-    store = Store(url)
-    try:
-        with store.transaction() as session:
-            return session.query(SavedAppraisal).filter_by(**where).count()
-    finally:
-        store.dispose()
+    with orm(url) as session:
+        return session.query(SavedAppraisal).filter_by(**where).count()
 
 
 def test_fifty_parallel_saves_with_one_idempotency_key_make_one_record(served, proposal):
@@ -109,9 +105,7 @@ def test_sixteen_clients_saving_and_reading_lose_nothing(served, proposal):
     # Every acknowledged save is there, read through the API once more, and nothing else is.
     for id_ in made[:: max(1, len(made) // 50)]:
         assert call(f"{server.url}/v1/saved-appraisals/{id_}", headers=headers)[0] == 200
-    store = Store(url)
-    with store.transaction() as session:
+    with orm(url) as session:
         stored = {row.id for row in session.query(SavedAppraisal.id)}
-    store.dispose()
     assert stored == {*made, examples.SAVED["id"]}
     print(f"{len(made)} saves and reads in {SECONDS:.0f} s, none lost")

@@ -74,10 +74,13 @@ def _summary(saved: appraisals.Summary | appraisals.Saved) -> dict[str, Any]:
             "proposal_sha256": saved.proposal_sha256}
 
 
-def _record(saved: appraisals.Saved) -> dict[str, Any]:
+def _record(saved: appraisals.Saved, result: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The saved appraisal as the API answers it (``result``: its result's body, when the
+    caller has it already)."""
     return {**_summary(saved), "organisation": auth.principal().organisation,
             "request_id": saved.request_id, "idempotency_key": saved.idempotency_key,
-            "proposal": json.loads(saved.proposal), "result": json.loads(saved.result)}
+            "proposal": json.loads(saved.proposal),
+            "result": json.loads(saved.result) if result is None else result}
 
 
 def _found(appraisal_id: str) -> appraisals.Saved:
@@ -88,8 +91,9 @@ def _found(appraisal_id: str) -> appraisals.Saved:
     return saved
 
 
-def _created(saved: appraisals.Saved) -> Response:
-    response: Response = current_app.json.response(_record(saved))  # type: ignore[attr-defined]
+def _created(saved: appraisals.Saved, result: dict[str, Any] | None = None) -> Response:
+    response: Response = current_app.json.response(  # type: ignore[attr-defined]
+        _record(saved, result))
     response.status_code = 201
     response.headers["Location"] = url_for("saved.get_saved_appraisal", appraisal_id=saved.id)
     return response
@@ -183,14 +187,15 @@ def save_appraisal(proposal: core.Proposal, headers: dict[str, Any]) -> Response
             return _again(earlier, text)
     check_simulation(proposal)
     appraisal = core.appraise(proposal)
+    result = body(appraisal)
     saved, new = appraisals.save(store, appraisals.NewAppraisal(
         organisation_id=who.organisation_id, api_key_id=who.key_id,
         request_id=g.request_id,
         idempotency_key=key, name=appraisal.name, rating=appraisal.verdict.rating,
         method_version=appraisal.method.version,
         reference_version=appraisal.method.reference_version, proposal=text,
-        result=current_app.json.dumps(body(appraisal))))
-    return _created(saved) if new else _again(saved, text)
+        result=current_app.json.dumps(result)))
+    return _created(saved, result) if new else _again(saved, text)
 
 
 @bp.get("/saved-appraisals")

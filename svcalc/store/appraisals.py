@@ -16,17 +16,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from svcalc.store import ids
 from svcalc.store.database import Store
 from svcalc.store.models import SavedAppraisal
 
+TABLE = SavedAppraisal.__table__
 #: The columns of a page's items (never the proposal or the result: a page stays small).
-_SUMMARY = (SavedAppraisal.id, SavedAppraisal.saved_at, SavedAppraisal.name,
-            SavedAppraisal.rating, SavedAppraisal.method_version,
-            SavedAppraisal.reference_version, SavedAppraisal.proposal_sha256)
+_SUMMARY = (TABLE.c.id, TABLE.c.saved_at, TABLE.c.name, TABLE.c.rating, TABLE.c.method_version,
+            TABLE.c.reference_version, TABLE.c.proposal_sha256)
+#: Every column of a saved appraisal, in the order of :class:`Saved`.
+_FULL = (*_SUMMARY, TABLE.c.request_id, TABLE.c.idempotency_key, TABLE.c.proposal,
+         TABLE.c.result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,28 +101,24 @@ def fingerprint(proposal: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _saved(row: SavedAppraisal) -> Saved:
-    return Saved(row.id, row.saved_at, row.name, row.rating, row.method_version,
-                 row.reference_version, row.proposal_sha256, row.request_id,
-                 row.idempotency_key, row.proposal, row.result)
-
-
 def save(store: Store, new: NewAppraisal, when: datetime | None = None) -> tuple[Saved, bool]:
-    """Save ``new`` in one transaction: ``(the saved appraisal, True)``; or, when the
-    organisation already used ``new.idempotency_key``, ``(the one saved with it, False)``."""
+    """Save ``new`` in one transaction (one INSERT): ``(the saved appraisal, True)``; or, when
+    the organisation already used ``new.idempotency_key``, ``(the one saved with it, False)``."""
     when = when or datetime.now(UTC)
     # PostgreSQL text cannot hold NUL; the name column is for lists and filters (the proposal
     # keeps the name as it was, escaped in its JSON text).
     name = None if new.name is None else new.name.replace("\x00", "\ufffd")
-    row = SavedAppraisal(
-        id=ids.new_id(when), organisation_id=new.organisation_id, api_key_id=new.api_key_id,
-        saved_at=when, request_id=new.request_id, idempotency_key=new.idempotency_key,
-        name=name, rating=new.rating, method_version=new.method_version,
-        reference_version=new.reference_version, proposal_sha256=fingerprint(new.proposal),
-        proposal=new.proposal, result=new.result)
+    saved = Saved(ids.new_id(when), when, name, new.rating, new.method_version,
+                  new.reference_version, fingerprint(new.proposal), new.request_id,
+                  new.idempotency_key, new.proposal, new.result)
     try:
-        with store.transaction() as session:
-            session.add(row)
+        with store.transaction() as connection:
+            connection.execute(insert(TABLE).values(
+                id=saved.id, organisation_id=new.organisation_id, api_key_id=new.api_key_id,
+                saved_at=when, request_id=new.request_id, idempotency_key=new.idempotency_key,
+                name=name, rating=new.rating, method_version=new.method_version,
+                reference_version=new.reference_version, proposal_sha256=saved.proposal_sha256,
+                proposal=new.proposal, result=new.result))
     except IntegrityError:
         if new.idempotency_key is None:
             raise
@@ -127,26 +126,26 @@ def save(store: Store, new: NewAppraisal, when: datetime | None = None) -> tuple
         if existing is None:  # pragma: no cover - the row that conflicted was deleted since
             raise
         return existing, False
-    return _saved(row), True
+    return saved, True
+
+
+def _one(store: Store, *where: Any) -> Saved | None:
+    with store.read() as connection:
+        row = connection.execute(select(*_FULL).where(*where)).first()
+    return None if row is None else Saved(*row)
 
 
 def by_idempotency_key(store: Store, organisation_id: int, key: str) -> Saved | None:
     """The appraisal ``organisation_id`` saved with Idempotency-Key ``key``, if any."""
-    with store.transaction() as session:
-        row = session.scalar(select(SavedAppraisal).where(
-            SavedAppraisal.organisation_id == organisation_id,
-            SavedAppraisal.idempotency_key == key))
-        return None if row is None else _saved(row)
+    return _one(store, TABLE.c.organisation_id == organisation_id,
+                TABLE.c.idempotency_key == key)
 
 
 def get(store: Store, organisation_id: int, id_: str) -> Saved | None:
     """Saved appraisal ``id_`` of ``organisation_id``; None if it has none by that id."""
     if not ids.ID_PATTERN.fullmatch(id_):
         return None
-    with store.transaction() as session:
-        row = session.scalar(select(SavedAppraisal).where(
-            SavedAppraisal.organisation_id == organisation_id, SavedAppraisal.id == id_))
-        return None if row is None else _saved(row)
+    return _one(store, TABLE.c.organisation_id == organisation_id, TABLE.c.id == id_)
 
 
 def page(store: Store, organisation_id: int, filters: Filters = Filters(),
@@ -155,21 +154,21 @@ def page(store: Store, organisation_id: int, filters: Filters = Filters(),
     id ``after`` (the previous page's cursor), and the cursor of the next page (None on the
     last). Keyset pagination: the page is an index range from ``after``, so it costs the same
     on the first page as on the thousandth, with a hundred rows or a million."""
-    query = select(*_SUMMARY).where(SavedAppraisal.organisation_id == organisation_id)
+    query = select(*_SUMMARY).where(TABLE.c.organisation_id == organisation_id)
     if filters.rating is not None:
-        query = query.where(SavedAppraisal.rating == filters.rating)
+        query = query.where(TABLE.c.rating == filters.rating)
     if filters.name is not None:
-        query = query.where(SavedAppraisal.name.icontains(filters.name, autoescape=True))
+        query = query.where(TABLE.c.name.icontains(filters.name, autoescape=True))
     if filters.saved_from is not None:
-        query = query.where(SavedAppraisal.id >= ids.floor_id(_midnight(filters.saved_from)))
+        query = query.where(TABLE.c.id >= ids.floor_id(_midnight(filters.saved_from)))
     if filters.saved_to is not None and filters.saved_to < date.max:
         next_day = filters.saved_to + timedelta(days=1)
-        query = query.where(SavedAppraisal.id < ids.floor_id(_midnight(next_day)))
+        query = query.where(TABLE.c.id < ids.floor_id(_midnight(next_day)))
     if after is not None:
-        query = query.where(SavedAppraisal.id < after)
-    query = query.order_by(SavedAppraisal.id.desc()).limit(limit + 1)
-    with store.transaction() as session:
-        rows = [Summary(*row) for row in session.execute(query)]
+        query = query.where(TABLE.c.id < after)
+    query = query.order_by(TABLE.c.id.desc()).limit(limit + 1)
+    with store.read() as connection:
+        rows = [Summary(*row) for row in connection.execute(query)]
     if len(rows) > limit:
         return rows[:limit], rows[limit - 1].id
     return rows, None
@@ -183,7 +182,7 @@ def delete(store: Store, organisation_id: int, id_: str) -> bool:
     """Delete saved appraisal ``id_`` of ``organisation_id``; False if it has none by that id."""
     if not ids.ID_PATTERN.fullmatch(id_):
         return False
-    with store.transaction() as session:
-        result: Any = session.execute(sql_delete(SavedAppraisal).where(
-            SavedAppraisal.organisation_id == organisation_id, SavedAppraisal.id == id_))
+    with store.transaction() as connection:
+        result: Any = connection.execute(sql_delete(TABLE).where(
+            TABLE.c.organisation_id == organisation_id, TABLE.c.id == id_))
         return bool(result.rowcount)

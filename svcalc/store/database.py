@@ -18,10 +18,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.orm import Session, sessionmaker
 
 #: Seconds a SQLite writer waits for another before giving up (then 503).
 SQLITE_BUSY_SECONDS = 15
@@ -37,13 +36,15 @@ def make_engine(url: str | URL) -> Engine:
     """An engine for ``url`` with svcalc's settings: parameters kept out of error messages (they
     hold proposals), connections checked before use, SQLite in WAL mode."""
     url = make_url(url)
-    args: dict[str, Any] = {"hide_parameters": True, "pool_pre_ping": True}
+    args: dict[str, Any] = {"hide_parameters": True}
     if url.get_backend_name() == "sqlite":
         args["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
     elif url.get_backend_name() == "postgresql":
         if url.drivername == "postgresql":  # psycopg 3, not SQLAlchemy's psycopg2 default
             url = url.set(drivername="postgresql+psycopg")
         args["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        # A server restarted since a pooled connection was made: find out before using it.
+        args["pool_pre_ping"] = True
     engine = create_engine(url, **args)
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -64,13 +65,11 @@ class Store:
     def __init__(self, url: str | URL) -> None:
         self.url = make_url(url)
         self._engine: Engine | None = None
-        self._sessions: sessionmaker[Session] | None = None
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
             self._engine = make_engine(self.url)
-            self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         return self._engine
 
     @property
@@ -79,22 +78,30 @@ class Store:
         return self.url.get_backend_name()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed when the block ends, rolled back if it raises.
-        A database that cannot be reached raises :class:`StoreUnavailable`."""
-        self.engine  # noqa: B018 - makes the session factory
-        assert self._sessions is not None
+    def transaction(self) -> Iterator[Connection]:
+        """A connection in one transaction: committed when the block ends, rolled back if it
+        raises. A database that cannot be reached raises :class:`StoreUnavailable`."""
         try:
-            with self._sessions.begin() as session:
-                yield session
+            with self.engine.begin() as connection:
+                yield connection
+        except (OperationalError, InterfaceError, PoolTimeoutError) as error:
+            raise StoreUnavailable(type(error).__name__) from error
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for one statement that only reads: autocommit, so no BEGIN and COMMIT
+        around it. Raises :class:`StoreUnavailable` like :meth:`transaction`."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection.execution_options(isolation_level="AUTOCOMMIT")
         except (OperationalError, InterfaceError, PoolTimeoutError) as error:
             raise StoreUnavailable(type(error).__name__) from error
 
     def ping(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
         try:
-            with self.transaction() as session:
-                session.execute(text("SELECT 1"))
+            with self.read() as connection:
+                connection.execute(text("SELECT 1"))
         except StoreUnavailable:
             return False
         return True

@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from svcalc.store.database import Store
 from svcalc.store.models import ApiKey, Organisation
@@ -63,54 +63,57 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+ORGANISATIONS = Organisation.__table__
+KEYS = ApiKey.__table__
+
+
 def create_key(store: Store, organisation: str, label: str = "") -> tuple[int, str]:
     """Make a key for ``organisation`` (created if new): ``(key id, the key)``. The key is
     returned once and stored only as its digest."""
     key = new_key()
     now = datetime.now(UTC)
-    with store.transaction() as session:
-        org = session.scalar(select(Organisation).where(Organisation.name == organisation))
-        if org is None:
-            org = Organisation(name=organisation, created_at=now)
-            session.add(org)
-            session.flush()
-        row = ApiKey(organisation_id=org.id, key_sha256=digest(key), label=label, created_at=now)
-        session.add(row)
-        session.flush()
-        return row.id, key
+    with store.transaction() as connection:
+        org_id = connection.scalar(select(ORGANISATIONS.c.id).where(
+            ORGANISATIONS.c.name == organisation))
+        if org_id is None:
+            org_id = connection.scalar(insert(ORGANISATIONS).values(
+                name=organisation, created_at=now).returning(ORGANISATIONS.c.id))
+        key_id = connection.scalar(insert(KEYS).values(
+            organisation_id=org_id, key_sha256=digest(key), label=label, created_at=now,
+            revoked_at=None).returning(KEYS.c.id))
+    return int(key_id), key
 
 
 def revoke_key(store: Store, key_id: int) -> bool:
     """Revoke key ``key_id`` from now on; False if there is no such key (revoking twice keeps
     the first time)."""
-    with store.transaction() as session:
-        row = session.get(ApiKey, key_id)
-        if row is None:
+    with store.transaction() as connection:
+        if connection.scalar(select(KEYS.c.id).where(KEYS.c.id == key_id)) is None:
             return False
-        if row.revoked_at is None:
-            row.revoked_at = datetime.now(UTC)
+        connection.execute(update(KEYS).where(KEYS.c.id == key_id, KEYS.c.revoked_at.is_(None))
+                           .values(revoked_at=datetime.now(UTC)))
         return True
 
 
 def list_keys(store: Store, organisation: str | None = None) -> list[KeyInfo]:
     """Every key (of ``organisation``, if given), oldest first."""
-    query = (select(ApiKey, Organisation.name).join(Organisation)
-             .order_by(ApiKey.id))
+    query = (select(KEYS.c.id, ORGANISATIONS.c.name, KEYS.c.label, KEYS.c.created_at,
+                    KEYS.c.revoked_at).join(ORGANISATIONS).order_by(KEYS.c.id))
     if organisation is not None:
-        query = query.where(Organisation.name == organisation)
-    with store.transaction() as session:
-        return [KeyInfo(k.id, org, k.label, k.created_at, k.revoked_at)
-                for k, org in session.execute(query)]
+        query = query.where(ORGANISATIONS.c.name == organisation)
+    with store.read() as connection:
+        return [KeyInfo(*row) for row in connection.execute(query)]
+
+
+_AUTHENTICATE = (select(KEYS.c.id, KEYS.c.key_sha256, KEYS.c.revoked_at, ORGANISATIONS.c.id,
+                        ORGANISATIONS.c.name).join(ORGANISATIONS))
 
 
 def authenticate(store: Store, key: str) -> Principal | None:
     """The principal of a live ``key``; None for an unknown or revoked one."""
     wanted = digest(key)
-    query = (select(ApiKey.id, ApiKey.key_sha256, ApiKey.revoked_at, Organisation.id,
-                    Organisation.name)
-             .join(Organisation).where(ApiKey.key_sha256 == wanted))
-    with store.transaction() as session:
-        row = session.execute(query).first()
+    with store.read() as connection:
+        row = connection.execute(_AUTHENTICATE.where(KEYS.c.key_sha256 == wanted)).first()
     if row is None:
         return None
     key_id, stored, revoked_at, organisation_id, organisation = row
