@@ -10,11 +10,11 @@ fingerprints to tell a retry (same proposal) from a reuse (another one).
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -90,15 +90,14 @@ class Filters:
 
 
 def fingerprint(proposal: str) -> str:
-    """SHA-256 of the proposal's canonical JSON (keys sorted, no spaces, UTF-8), so that the
-    same proposal written with other spacing or key order has the same fingerprint.
+    """SHA-256 of the proposal's canonical JSON (orjson's: keys sorted, no spaces, UTF-8), so
+    that the same proposal written with other spacing or key order has the same fingerprint.
 
     >>> fingerprint('{"b": 1, "a": [1.5, "é"]}') == fingerprint('{"a":[1.5,"é"],"b":1}')
     True
     """
-    canonical = json.dumps(json.loads(proposal), sort_keys=True, separators=(",", ":"),
-                           ensure_ascii=False, allow_nan=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    canonical = orjson.dumps(orjson.loads(proposal), option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def save(store: Store, new: NewAppraisal, when: datetime | None = None) -> tuple[Saved, bool]:
