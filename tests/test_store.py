@@ -48,8 +48,7 @@ def _new(name: str = "A proposal", rating: str = "robust", key: str | None = Non
 
 def _count(store: Store, **where: object) -> int:
     query = select(func.count()).select_from(SavedAppraisal).filter_by(**where)
-    with store.read() as connection:
-        return int(connection.scalar(query) or 0)
+    return int(store.run(query).scalar() or 0)
 
 
 # -- migrations ----------------------------------------------------------------------------------
@@ -177,34 +176,41 @@ def test_same_idempotency_key_gives_the_first_appraisal(store):
 
 # -- a save that dies half-way --------------------------------------------------------------------
 
-DIE_AFTER_INSERT = """
-import os, signal, sys
+KILLED_SAVE = """
+import os, signal, sys, threading
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from svcalc.store import appraisals
 
-@event.listens_for(Engine, "after_cursor_execute")
-def die(connection, cursor, statement, parameters, context, executemany):
+@event.listens_for(Engine, "before_cursor_execute")
+def arm(connection, cursor, statement, parameters, context, executemany):
     if statement.startswith("INSERT INTO saved_appraisals"):
-        # The INSERT has reached the database, uncommitted: the worker dies here.
-        os.kill(os.getpid(), signal.SIGKILL)
+        # The worker dies while its 24 MB INSERT is on its way to the database or being run.
+        threading.Timer(float(sys.argv[2]), os.kill, (os.getpid(), signal.SIGKILL)).start()
 
 from svcalc.store.database import Store
+result = '{"pad": "' + "x" * 24_000_000 + '"}'
 appraisals.save(Store(sys.argv[1]), appraisals.NewAppraisal(
-    1, None, "req-killed", "killed-key", "half", "robust", "0.2.0", "2026.12.0", "{}", "{}"))
-print("committed")
+    1, None, "req-killed", None, "half", "robust", "0.2.0", "2026.12.0", "{}", result))
+print("saved")
 """
 
 
-def test_a_worker_killed_mid_save_leaves_no_half_record(store, backend):
-    run = subprocess.run([sys.executable, "-c", DIE_AFTER_INSERT, backend[0]],
-                         capture_output=True, text=True, timeout=60)
-    assert run.returncode == -9, run.stdout + run.stderr
-    assert "committed" not in run.stdout
-    assert _count(store) == 1  # the seeded example alone
-    assert _count(store, idempotency_key="killed-key") == 0
-    # and the database is not left locked or damaged: the same save now succeeds
-    saved, created = appraisals.save(store, _new(key="killed-key"))
+@pytest.mark.parametrize("delay", [0.0, 0.02, 0.2])
+def test_a_worker_killed_mid_save_leaves_no_half_record(store, backend, delay):
+    """A save is one INSERT, atomic by itself: killed while it runs, the database holds the
+    whole record or none of it, and is not left locked."""
+    run = subprocess.run([sys.executable, "-c", KILLED_SAVE, backend[0], str(delay)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode in (-9, 0), run.stdout + run.stderr
+    rows = store.run(select(SavedAppraisal.result, SavedAppraisal.name).where(
+        SavedAppraisal.request_id == "req-killed")).all()
+    assert len(rows) <= 1
+    for result, name in rows:  # whole, never a prefix
+        assert name == "half" and len(result) == 24_000_011
+    if run.returncode == 0:
+        assert len(rows) == 1
+    saved, created = appraisals.save(store, _new(key="after-the-kill"))
     assert created and appraisals.get(store, 1, saved.id) == saved
 
 
@@ -238,8 +244,7 @@ def test_keys_are_stored_and_compared_only_as_digests(store, monkeypatch):
             for row in connection.execute(table.select()):
                 for value in row:
                     assert key[4:20] not in str(value), (table.name, value)
-    with store.read() as connection:
-        stored = connection.scalar(select(ApiKey.key_sha256).where(ApiKey.id == key_id))
+    stored = store.run(select(ApiKey.key_sha256).where(ApiKey.id == key_id)).scalar()
     assert stored == keys.digest(key) and len(stored) == 64
 
 

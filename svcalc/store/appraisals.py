@@ -1,10 +1,10 @@
 """Saved appraisals: save (idempotently), read, list a page, delete. Always within one
 organisation: a query names the caller's organisation, so another's id is simply not found.
 
-A save is one INSERT in one transaction. ``Idempotency-Key``: an organisation's key names at most
-one saved appraisal (a unique constraint), so of many concurrent saves with one key exactly one
-inserts and the others find its row; :func:`save` says which happened, and the caller compares
-fingerprints to tell a retry (same proposal) from a reuse (another one).
+A save is one INSERT, a transaction by itself. ``Idempotency-Key``: an organisation's key
+names at most one saved appraisal (a unique constraint), so of many concurrent saves with one
+key exactly one inserts and the others find its row; :func:`save` says which happened, and the
+caller compares fingerprints to tell a retry (same proposal) from a reuse (another one).
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def fingerprint(proposal: str) -> str:
 
 
 def save(store: Store, new: NewAppraisal, when: datetime | None = None) -> tuple[Saved, bool]:
-    """Save ``new`` in one transaction (one INSERT): ``(the saved appraisal, True)``; or, when
+    """Save ``new`` with one INSERT (atomic): ``(the saved appraisal, True)``; or, when
     the organisation already used ``new.idempotency_key``, ``(the one saved with it, False)``."""
     when = when or datetime.now(UTC)
     # PostgreSQL text cannot hold NUL; the name column is for lists and filters (the proposal
@@ -111,13 +111,12 @@ def save(store: Store, new: NewAppraisal, when: datetime | None = None) -> tuple
                   new.reference_version, fingerprint(new.proposal), new.request_id,
                   new.idempotency_key, new.proposal, new.result)
     try:
-        with store.transaction() as connection:
-            connection.execute(insert(TABLE).values(
-                id=saved.id, organisation_id=new.organisation_id, api_key_id=new.api_key_id,
-                saved_at=when, request_id=new.request_id, idempotency_key=new.idempotency_key,
-                name=name, rating=new.rating, method_version=new.method_version,
-                reference_version=new.reference_version, proposal_sha256=saved.proposal_sha256,
-                proposal=new.proposal, result=new.result))
+        store.run(insert(TABLE).values(
+            id=saved.id, organisation_id=new.organisation_id, api_key_id=new.api_key_id,
+            saved_at=when, request_id=new.request_id, idempotency_key=new.idempotency_key,
+            name=name, rating=new.rating, method_version=new.method_version,
+            reference_version=new.reference_version, proposal_sha256=saved.proposal_sha256,
+            proposal=new.proposal, result=new.result), read_only=False)
     except IntegrityError:
         if new.idempotency_key is None:
             raise
@@ -129,8 +128,7 @@ def save(store: Store, new: NewAppraisal, when: datetime | None = None) -> tuple
 
 
 def _one(store: Store, *where: Any) -> Saved | None:
-    with store.read() as connection:
-        row = connection.execute(select(*_FULL).where(*where)).first()
+    row = store.run(select(*_FULL).where(*where)).first()
     return None if row is None else Saved(*row)
 
 
@@ -166,8 +164,7 @@ def page(store: Store, organisation_id: int, filters: Filters = Filters(),
     if after is not None:
         query = query.where(TABLE.c.id < after)
     query = query.order_by(TABLE.c.id.desc()).limit(limit + 1)
-    with store.read() as connection:
-        rows = [Summary(*row) for row in connection.execute(query)]
+    rows = [Summary(*row) for row in store.run(query)]
     if len(rows) > limit:
         return rows[:limit], rows[limit - 1].id
     return rows, None
@@ -181,7 +178,6 @@ def delete(store: Store, organisation_id: int, id_: str) -> bool:
     """Delete saved appraisal ``id_`` of ``organisation_id``; False if it has none by that id."""
     if not ids.ID_PATTERN.fullmatch(id_):
         return False
-    with store.transaction() as connection:
-        result: Any = connection.execute(sql_delete(TABLE).where(
-            TABLE.c.organisation_id == organisation_id, TABLE.c.id == id_))
-        return bool(result.rowcount)
+    result: Any = store.run(sql_delete(TABLE).where(
+        TABLE.c.organisation_id == organisation_id, TABLE.c.id == id_), read_only=False)
+    return bool(result.rowcount)

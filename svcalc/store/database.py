@@ -1,8 +1,9 @@
 """One database per :class:`Store`: its engine, its transactions, and what "unavailable" means.
 
-Every call of :mod:`svcalc.store.keys` and :mod:`svcalc.store.appraisals` runs in one
-transaction of :meth:`Store.transaction`, so a save is all or nothing: a worker killed half-way
-leaves no half record (the database rolls back what was not committed).
+Every call of :mod:`svcalc.store.keys` and :mod:`svcalc.store.appraisals` is one transaction:
+a single statement on its own (:meth:`Store.run`, autocommit: a save is one INSERT), or several
+in :meth:`Store.transaction`. So a save is all or nothing: a worker killed half-way leaves no
+half record (the database discards what was not committed).
 
 SQLite (the default, an embedded file) runs in WAL mode: readers do not block the writer, and a
 commit writes the log without waiting for the disk (``synchronous=NORMAL``), which keeps every
@@ -18,9 +19,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, CursorResult, Engine, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.sql import Executable
 
 #: Seconds a SQLite writer waits for another before giving up (then 503).
 SQLITE_BUSY_SECONDS = 15
@@ -43,8 +45,6 @@ def make_engine(url: str | URL) -> Engine:
         if url.drivername == "postgresql":  # psycopg 3, not SQLAlchemy's psycopg2 default
             url = url.set(drivername="postgresql+psycopg")
         args["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-        # A server restarted since a pooled connection was made: find out before using it.
-        args["pool_pre_ping"] = True
     engine = create_engine(url, **args)
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -87,21 +87,34 @@ class Store:
         except (OperationalError, InterfaceError, PoolTimeoutError) as error:
             raise StoreUnavailable(type(error).__name__) from error
 
-    @contextlib.contextmanager
-    def read(self) -> Iterator[Connection]:
-        """A connection for one statement that only reads: autocommit, so no BEGIN and COMMIT
-        around it. Raises :class:`StoreUnavailable` like :meth:`transaction`."""
-        try:
-            with self.engine.connect() as connection:
-                yield connection.execution_options(isolation_level="AUTOCOMMIT")
-        except (OperationalError, InterfaceError, PoolTimeoutError) as error:
-            raise StoreUnavailable(type(error).__name__) from error
+    def run(self, statement: Executable, *, read_only: bool = True) -> CursorResult[Any]:
+        """Execute one statement on its own, in autocommit: a single statement is atomic by
+        itself, and needs no BEGIN and COMMIT around it (one round trip to PostgreSQL). A
+        statement that only reads is tried once more if a pooled connection turns out to be
+        dead (a server restarted since: SQLAlchemy then drops the whole pool), so a restart
+        costs no error; a write is not retried (it may have reached the server), and its
+        failure is :class:`StoreUnavailable` like any other."""
+        for attempt in (1, 2):
+            try:
+                with self.engine.connect() as connection:
+                    result = connection.execution_options(
+                        isolation_level="AUTOCOMMIT").execute(statement)
+                    if result.returns_rows:
+                        return result.freeze()()  # type: ignore[return-value]
+                    result.rowcount  # noqa: B018 - read while the cursor is open
+                    return result
+            except (OperationalError, InterfaceError) as error:
+                if attempt == 1 and read_only and error.connection_invalidated:
+                    continue
+                raise StoreUnavailable(type(error).__name__) from error
+            except PoolTimeoutError as error:
+                raise StoreUnavailable(type(error).__name__) from error
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def ping(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
         try:
-            with self.read() as connection:
-                connection.execute(text("SELECT 1"))
+            self.run(text("SELECT 1"))
         except StoreUnavailable:
             return False
         return True

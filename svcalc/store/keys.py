@@ -101,8 +101,7 @@ def list_keys(store: Store, organisation: str | None = None) -> list[KeyInfo]:
                     KEYS.c.revoked_at).join(ORGANISATIONS).order_by(KEYS.c.id))
     if organisation is not None:
         query = query.where(ORGANISATIONS.c.name == organisation)
-    with store.read() as connection:
-        return [KeyInfo(*row) for row in connection.execute(query)]
+    return [KeyInfo(*row) for row in store.run(query)]
 
 
 _AUTHENTICATE = (select(KEYS.c.id, KEYS.c.key_sha256, KEYS.c.revoked_at, ORGANISATIONS.c.id,
@@ -112,8 +111,7 @@ _AUTHENTICATE = (select(KEYS.c.id, KEYS.c.key_sha256, KEYS.c.revoked_at, ORGANIS
 def authenticate(store: Store, key: str) -> Principal | None:
     """The principal of a live ``key``; None for an unknown or revoked one."""
     wanted = digest(key)
-    with store.read() as connection:
-        row = connection.execute(_AUTHENTICATE.where(KEYS.c.key_sha256 == wanted)).first()
+    row = store.run(_AUTHENTICATE.where(KEYS.c.key_sha256 == wanted)).first()
     if row is None:
         return None
     key_id, stored, revoked_at, organisation_id, organisation = row
