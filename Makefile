@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test openapi docs lint clean system-deps bench soak bench-tools
+.PHONY: install run test openapi docs lint clean system-deps bench soak bench-tools migrate \
+	soak-store
 
 # Reinstall when the package metadata changes; the stamp keeps repeat runs fast.
 $(VENV)/.installed: setup.cfg pyproject.toml
@@ -17,6 +18,11 @@ install: $(VENV)/.installed
 
 run: install
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+# Migrate the database (SVCALC_DATABASE_URL; the SQLite file in instance/ by default) to the
+# newest schema. Workers also do it when they start, unless SVCALC_DATABASE_MIGRATE=false.
+migrate: install
+	$(BIN)/flask --app wsgi db upgrade
 
 test: install system-deps
 	$(BIN)/python -m pytest
@@ -44,11 +50,13 @@ fuzz: install
 # wrk (Debian) drives the HTTP benchmark, which the tests run in a short mode.
 # The report (issue 16): WeasyPrint's Pango and HarfBuzz libraries and a font for the PDF,
 # poppler-utils (pdftotext) to read it back in the tests; Chromium drives the try-it page.
-# nginx runs the shipped proxy configuration (deploy/nginx.conf) in tests/test_proxy.py. Debian's
-# package would start a system nginx on port 80 as it installs: a policy-rc.d that says no (as
-# container images have) is put in place for the install when there is none.
+# postgresql: the persistence tests run on a real PostgreSQL server that the suite starts
+# (bench/postgres.py). nginx runs the shipped proxy configuration (deploy/nginx.conf) in
+# tests/test_proxy.py. Debian's packages would start a system nginx on port 80 (and a
+# PostgreSQL cluster) as they install: a policy-rc.d that says no (as container images have) is
+# put in place for the install when there is none.
 SYSTEM_APT := chromium libreoffice-calc-nogui python3-uno wrk libpango-1.0-0 \
-	libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils nginx
+	libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils nginx postgresql
 system-deps: addin/node_modules/.installed
 	@missing=$$(for p in $(SYSTEM_APT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	  | grep -q '^install ok installed' || echo $$p; done); \
@@ -78,6 +86,7 @@ bench-tools:
 # of an HTML and a PDF report against the JSON appraisal of the same proposal.
 bench: install bench-tools
 	$(BIN)/python -m bench.service
+	$(BIN)/python -m bench.store
 	$(BIN)/python bench/portal.py
 	$(BIN)/python -m bench.kernels
 	$(BIN)/python -m bench.worst_case
@@ -89,6 +98,11 @@ bench: install bench-tools
 soak: install system-deps
 	$(BIN)/python -m bench.soak --duration 60 --concurrency 16
 	$(BIN)/python -m bench.soak --duration 60 --concurrency 16 --through-proxy
+
+# 16 clients saving and reading saved appraisals for the issue's full 30 s against gunicorn (2
+# workers), on SQLite and PostgreSQL (make test runs the same test for 8 s).
+soak-store: install system-deps
+	SVCALC_STORE_LOAD_SECONDS=30 $(BIN)/python -m pytest -p no:cacheprovider -s tests/test_store_load.py
 # Portal benchmarks alone (issue 7): batch vs single calls, Monte Carlo vs its random draws.
 .PHONY: bench-portal
 bench-portal: install bench-tools

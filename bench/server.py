@@ -76,6 +76,9 @@ class Server:
         self.workers = workers
         self.root = Path(root).resolve()
         self.env = {**os.environ, **(env or {}), "PYTHONPATH": str(self.root)}
+        # A database of its own unless one is given: never the checkout's instance folder.
+        self.folder = tempfile.TemporaryDirectory(prefix="svcalc-server-")
+        self.env.setdefault("SVCALC_DATABASE_URL", f"sqlite:///{self.folder.name}/svcalc.db")
         self.args = extra_args
         self.log = tempfile.NamedTemporaryFile(prefix="svcalc-gunicorn-", suffix=".log")
         self.proc: subprocess.Popen[bytes] | None = None
@@ -125,3 +128,4 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        self.folder.cleanup()

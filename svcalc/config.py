@@ -34,6 +34,25 @@ DEFAULTS: dict[str, object] = {
     # appraisal (the largest valid PDF, 60 years with every block, ~5 s on an idle core), and a
     # worker's first report also loads WeasyPrint and the chart engine. Below SVCALC_TIMEOUT.
     "REPORT_COMPUTE_BUDGET_SECONDS": 20.0,
+    # Saved appraisals (issue 17): svcalc/api/storage.py. None: the SQLite file svcalc.db in
+    # the instance folder; PostgreSQL as postgresql://user:password@host:5432/db (psycopg 3).
+    "DATABASE_URL": None,
+    # wsgi.py migrates the database to the newest schema when a worker starts (a lock makes
+    # several at once safe). False: run `flask --app wsgi db upgrade` once per release instead.
+    "DATABASE_MIGRATE": True,
+    # Keys (svcalc/api/auth.py): "off" lets the stateless operations take anonymous calls;
+    # "required" makes every /v1 operation but the reference data need a key. Saved appraisals
+    # always need one.
+    "AUTH": "off",
+    # Rate limits (svcalc/api/ratelimit.py), Flask-Limiter's notation ("600 per minute", several
+    # separated by ";"): per key over every /v1 operation; per client address for calls without a
+    # key ("": none). Counters in memory (per worker) or Redis (redis://host:6379/0, shared).
+    "RATELIMIT_PER_KEY": "600 per minute",
+    "RATELIMIT_ANONYMOUS": "",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,
+    # Redis unreachable: count in memory meanwhile rather than refuse every call.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
 }
 
 # Admission control (issue 19, svcalc/api/admission.py). A request's cost is known before it

@@ -21,8 +21,23 @@ settings.load_profile(os.environ.get("SVCALC_HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
-def app():
-    return create_app({"TESTING": True})
+def make_app():
+    """``make_app(config)``: a testing app; its database connections are closed after the
+    test."""
+    made = []
+
+    def make(config=None):
+        made.append(create_app({"TESTING": True, **(config or {})}))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.extensions["svcalc.store"].dispose()
+
+
+@pytest.fixture
+def app(make_app, database_url):
+    return make_app({"DATABASE_URL": database_url})
 
 
 @pytest.fixture
@@ -34,6 +49,64 @@ def client(app):
 def proposal() -> dict[str, Any]:
     """A fresh deep copy of the documented worked example, safe to modify."""
     return copy.deepcopy(examples.PROPOSAL)
+
+
+
+# -- databases (issue 17) ------------------------------------------------------------------
+# Every app the fixtures make has a database of its own: a copy of a migrated SQLite file seeded
+# with the documented example (tests/store_fixtures.py). The persistence tests also run on a real
+# PostgreSQL server that the session starts (bench/postgres.py) and stops at its end.
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory):
+    """(path of a seeded SQLite template, a key of the example organisation)."""
+    from tests.store_fixtures import seed
+
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    return path, seed(f"sqlite:///{path}")
+
+
+@pytest.fixture
+def database_url(tmp_path, seeded_sqlite) -> str:
+    """A fresh seeded SQLite database for one test."""
+    import shutil
+
+    path = tmp_path / "svcalc.db"
+    shutil.copyfile(seeded_sqlite[0], path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def api_key(seeded_sqlite) -> str:
+    """A key of the example organisation (valid in every database the fixtures make)."""
+    return seeded_sqlite[1]
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for the session, with a seeded template database; skips, saying why,
+    where no server binaries are installed."""
+    from bench.postgres import PostgresServer, PostgresUnavailable
+    from tests.store_fixtures import seed
+
+    try:
+        server = PostgresServer()
+    except PostgresUnavailable as reason:
+        pytest.skip(str(reason))
+    with server:
+        server.key = seed(server.create_database("svcalc_template"))
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, tmp_path, seeded_sqlite):
+    """(URL of a fresh seeded database, a key of its example organisation), on SQLite and on
+    PostgreSQL."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("database_url"), seeded_sqlite[1]
+    server = request.getfixturevalue("postgres")
+    url = server.create_database(f"test_{len(server.databases)}", template="svcalc_template")
+    return url, server.key
 
 
 # Registers the portal operations' schemathesis hook before the contract fuzzing loads the spec.

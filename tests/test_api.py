@@ -203,3 +203,22 @@ def test_risk_adjusted_public_npv_carries_the_slower_migration(client):
     lost = cs["saving_pv"] - cs["saving_pv_risk_adjusted"]
     assert body["public"]["npv"] - body["public"]["npv_risk_adjusted"] == pytest.approx(
         lost, abs=0.05)
+
+
+@pytest.mark.parametrize("change", [
+    # schemathesis found each: a share or a ratio over a denormal overflowed to Infinity
+    {"public": {"annual_payment": 0.0, "baseline_annual_cost": 5e-324}},
+    {"channel_shift": {"annual_contacts": 1.0, "borne_by": "public", "years_to_target": 1,
+                       "channels": [
+                           {"channel": "online", "share_now": 0.5, "share_target": 0.5,
+                            "unit_cost": 5e-324},
+                           {"channel": "face_to_face", "share_now": 0.5, "share_target": 0.5,
+                            "unit_cost": 1.0}]}},
+])
+def test_a_denormal_input_never_makes_infinity(client, change):
+    proposal = {"public": {"annual_payment": 0.0, "baseline_annual_cost": 0.0},
+                "supplier": {"annual_operating_cost": 0.0}, "term_years": 1}
+    proposal.update(change)
+    response = client.post("/v1/appraisals", json=proposal)
+    assert response.status_code == 200  # TESTING: the provider refuses NaN and Infinity
+    assert "Infinity" not in response.get_data(as_text=True)

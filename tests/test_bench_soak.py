@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import kernels, report, service, soak  # noqa: E402
+from bench import kernels, report, service, soak, store  # noqa: E402
 
 
 def test_http_bench_short_mode_runs_and_answers_right(capsys):
@@ -30,6 +30,16 @@ def test_http_bench_short_mode_runs_and_answers_right(capsys):
         assert "floor <= 1.5" in out
     else:
         assert "baseline skipped" in out
+
+
+def test_store_bench_short_mode_runs_and_answers_right(capsys):
+    # On SQLite (PostgreSQL's turn is the same code against another URL; make bench runs both):
+    # a save answers the stateless appraisal, each list's first page has 20 items, wrk sees no
+    # error, and every floor is printed with its verdict.
+    result = store.main(["--short", "--backends", "sqlite"])
+    out = capsys.readouterr().out
+    assert set(result["sqlite"]) >= {"cpu_save_over_stateless", "first page: mean large/small"}
+    assert "floor <= 1.5" in out and "floor <= 2.0" in out
 
 
 def test_kernel_bench_short_mode_checks_agreement():

@@ -8,7 +8,8 @@ def test_core_imports_without_flask_or_marshmallow():
     code = (
         "import sys, svcalc.core\n"
         "loaded = {m.split('.')[0] for m in sys.modules}\n"
-        "bad = {'flask', 'marshmallow', 'werkzeug', 'webargs', 'apispec', 'flask_smorest'}\n"
+        "bad = {'flask', 'marshmallow', 'werkzeug', 'webargs', 'apispec', 'flask_smorest',\n"
+        "       'sqlalchemy', 'alembic', 'psycopg', 'flask_limiter'}\n"
         "bad &= loaded\n"
         "assert not bad, bad\n"
     )
@@ -32,6 +33,25 @@ def test_a_json_appraisal_loads_nothing_of_the_report():
         "assert 'jinja_env' not in vars(app), 'a Jinja2 environment was made'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_store_imports_without_flask_and_core_never_imports_the_store():
+    code = (
+        "import sys, svcalc.store.appraisals, svcalc.store.keys, svcalc.store.migrate\n"
+        "loaded = {m.split('.')[0] for m in sys.modules}\n"
+        "assert not {'flask', 'werkzeug', 'marshmallow'} & loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    import ast
+    from pathlib import Path
+
+    core = Path(__file__).resolve().parent.parent / "svcalc" / "core"
+    for path in core.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [
+                    a.name for a in node.names]
+                assert not any(n.startswith(("svcalc.store", "svcalc.api")) for n in names), path
 
 
 def test_no_import_cycles_among_svcalc_modules():

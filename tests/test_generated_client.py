@@ -8,6 +8,7 @@ responses the models cannot parse) and anything that only shows over a real sock
 from __future__ import annotations
 
 import importlib
+import os
 import socket
 import subprocess
 import sys
@@ -61,13 +62,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """svcalc under gunicorn on a free loopback port; always stopped."""
+def server(tmp_path_factory) -> Iterator[str]:
+    """svcalc under gunicorn on a free loopback port, with a database of its own; always
+    stopped."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
+    database = tmp_path_factory.mktemp("client-db") / "svcalc.db"
     proc = subprocess.Popen(
         [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
          "--chdir", str(ROOT), "wsgi:app"],
+        env={**os.environ, "SVCALC_DATABASE_URL": f"sqlite:///{database}"},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30

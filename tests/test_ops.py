@@ -49,7 +49,9 @@ def test_every_setting_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     for name in ("MAX_CONTENT_LENGTH", "MAX_BATCH_SIZE", "MAX_SIMULATION_ITERATIONS",
                  "COMPUTE_BUDGET_SECONDS", "BATCH_COMPUTE_BUDGET_SECONDS",
-                 "LOG_LEVEL", "BIND"):
+                 "LOG_LEVEL", "BIND", "DATABASE_URL", "DATABASE_MIGRATE", "AUTH",
+                 "RATELIMIT_PER_KEY", "RATELIMIT_ANONYMOUS", "RATELIMIT_STORAGE_URI",
+                 "RATELIMIT_ENABLED", "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"):
         assert f"`SVCALC_{name}`" in readme, name
 
 

@@ -109,6 +109,13 @@ def test_face_to_face_to_online_ratio(f2f, flagged):
         assert flags[0].given == pytest.approx(50.1)
 
 
+def test_an_online_cost_too_small_for_a_ratio_is_flagged_once_and_finite():
+    # 8.62 / 5e-324 overflows a float: schemathesis found the ratio flag carrying Infinity.
+    cs = _shift(Channel("face_to_face", 8.62, 0.5, 0.5), Channel("online", 5e-324, 0.5, 0.5))
+    (flag,) = unit_cost_out_of_range(cs)
+    assert flag.field == "#/channel_shift/channels/1/unit_cost" and flag.given == 5e-324
+
+
 @pytest.mark.parametrize("avoidable, flagged", [(0.49, False), (0.50, False), (0.51, True)])
 def test_avoidable_contact_claim_high(avoidable, flagged):
     cs = _shift(Channel("telephone", 3.0, 1.0, 1.0), avoidable=avoidable)

@@ -86,14 +86,14 @@ def static_site(directory: Path) -> Iterator[str]:
 # --------------------------------------------------------------------------- node
 
 
-def test_addin_and_apps_script_under_node():
+def test_addin_and_apps_script_under_node(app):
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
     if not (ADDIN / "node_modules" / ".bin" / "custom-functions-metadata").exists():
         pytest.skip("addin/node_modules is missing: run make system-deps (make test does)")
     files = sorted(str(p) for p in (ADDIN / "test").glob("*.test.js"))
-    with serving(create_app()) as base:
+    with serving(app) as base:  # with a migrated database of its own: /healthz is "ok"
         run = subprocess.run([node, "--test", *files], cwd=ADDIN, capture_output=True,
                              text=True, timeout=120, env={**os.environ, "SVCALC_API_BASE": base})
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]

@@ -41,6 +41,19 @@ are rejected, so a misspelt field is never silently ignored. Problem types:
 | `about:blank` | 404, 405, 408, 413 | plain HTTP errors; `title` is the reason phrase (408: the body stopped arriving) |
 | `https://svcalc.example/problems/compute-budget-exceeded` | 503 | computing took longer than the server's budget; send a smaller request |
 | `https://svcalc.example/problems/server-busy` | 503 | the server is computing as many heavy requests as it allows at once; retry after `Retry-After` seconds |
+| `https://svcalc.example/problems/unauthorized` | 401 | no API key where one is needed, or an unknown or revoked one (with `WWW-Authenticate: Bearer`) |
+| `https://svcalc.example/problems/rate-limited` | 429 | too many requests for this key; `Retry-After` says how many seconds to wait |
+| `https://svcalc.example/problems/idempotency-key-reused` | 409 | an `Idempotency-Key` already used to save another proposal |
+| `https://svcalc.example/problems/store-unavailable` | 503 | the database cannot be reached; `Retry-After` says when to try again (appraising without saving still works) |
+
+## Keys, organisations and saved appraisals
+
+An API key (made by the operator: `flask --app wsgi keys create --org NAME`) is sent as
+`Authorization: Bearer <key>`; the spreadsheet GET operations, which cannot send a header,
+also take it as the `key` query parameter (never logged). Saved appraisals always need a key,
+and a key sees only its organisation's: another organisation's id is answered 404. The other
+operations take anonymous calls unless the server sets `SVCALC_AUTH=required`; a key that is
+sent is always checked. Requests are rate-limited per key (429 with `Retry-After`).
 
 Each operation lists every status its input can cause. 404 (no such path) and 405 (a method the
 path does not have) answer requests that match no operation, and 503 answers any request the
@@ -112,19 +125,33 @@ class Api(flask_smorest.Api):
 
 def register(app: flask.Flask) -> Api:
     """Attach the API (blueprints, handlers, spec, docs) to ``app``."""
-    from svcalc.api import appraisals, cors, docs, meta, spreadsheet
+    from svcalc.api import (
+        appraisals,
+        auth,
+        cors,
+        docs,
+        meta,
+        portal,
+        ratelimit,
+        reports,
+        saved,
+        spreadsheet,
+        storage,
+    )
     from svcalc.api.problems import handle_proposal_error
 
     api = Api(app)
+    # Keys and limits first: their spec plugin must see every operation, and a request's key
+    # is checked before the rate limiter counts it.
+    storage.register(app)
+    auth.register(app, api)
+    ratelimit.register(app, api)
     api.register_blueprint(appraisals.bp)
     api.register_blueprint(meta.bp)
     spreadsheet.register(api)
-    from svcalc.api import portal
-
     portal.register(api)
-    from svcalc.api import reports
-
     api.register_blueprint(reports.bp)
+    saved.register(api)
     cors.register(app)
     app.register_error_handler(ProposalError, handle_proposal_error)
     docs.register(app, api)

@@ -5,6 +5,8 @@ credentials, GET/POST, two request headers) and it must apply to *every* respons
 errors included (Flask runs ``after_request`` for responses made by error handlers too), so the
 hook is shorter than configuring the extension and adds no dependency.
 
+* **Keys** travel in ``Authorization`` (allowed in a preflight; no cookies, so ``*`` stays safe),
+  or, for the spreadsheet GETs, in the ``key`` query parameter of a simple request.
 * **Simple requests** (GET with query parameters; POST with ``Content-Type: text/plain``, which
   is all the add-in's JavaScript-only runtime may send) get ``Access-Control-Allow-Origin`` and
   no preflight is needed.
@@ -25,15 +27,18 @@ from collections.abc import Iterable
 
 from flask import Flask, Response, current_app, request
 
-ALLOW_METHODS = "GET, POST, OPTIONS"
-#: Content-Type for JSON bodies; Accept(-Language)/Content-Language are always safe-listed.
-ALLOW_HEADERS = "Content-Type, Accept, Accept-Language, Content-Language"
+ALLOW_METHODS = "GET, POST, DELETE, OPTIONS"
+#: Content-Type for JSON bodies; Accept(-Language)/Content-Language are always safe-listed;
+#: Authorization carries an API key and Idempotency-Key names a save (svcalc.api.auth, .saved).
+ALLOW_HEADERS = ("Content-Type, Accept, Accept-Language, Content-Language, Authorization, "
+                 "Idempotency-Key")
+#: Response headers a script may read besides the safe-listed ones: a save's URL, when to
+#: retry a 429 or 503, and the request id svcalc answers with (to quote it in a report).
+EXPOSE_HEADERS = "Location, Retry-After, X-Request-ID"
 #: Browsers cache a preflight this many seconds (Chromium caps it at 7200).
 MAX_AGE = "600"
-#: A browser script may send its own request id (observability.py echoes a sane one) ...
+#: A browser script may send its own request id (observability.py echoes a sane one).
 REQUEST_ID_HEADER = "X-Request-ID"
-#: ... and read the one svcalc answers with (to quote it in a report), and when to retry a 503.
-EXPOSE_HEADERS = "X-Request-ID, Retry-After"
 
 
 def allowed_origins(setting: str | Iterable[str] | None) -> frozenset[str]:

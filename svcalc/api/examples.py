@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from svcalc import __version__
@@ -44,7 +45,41 @@ def appraisal_example() -> dict[str, Any]:
 
 def health_example() -> dict[str, Any]:
     """The response of GET /healthz for this version (replayed against the server by the tests)."""
-    return {"status": "ok", "version": __version__, "reference_version": REFERENCE["version"]}
+    return {"status": "ok", "version": __version__, "reference_version": REFERENCE["version"],
+            "database": "ok"}
+
+
+#: The worked example as an organisation saved it (issue 17). The tests seed this record into
+#: every database they make (tests/store_fixtures.py), so the documented examples of the saved
+#: appraisals' operations replay: the save is a retry with the same Idempotency-Key.
+SAVED: dict[str, Any] = {
+    "id": "01M8V1DSE07XJ3C9T4VAQ2M5RB",  # made at 2026-12-02T09:30:00Z (svcalc.store.ids)
+    "saved_at": "2026-12-02T09:30:00.000Z",
+    "organisation": "Example Council",
+    "request_id": "portal-42.7",
+    "idempotency_key": "portal-run-42",
+}
+#: The proposal's text as the example request sends it.
+SAVED_PROPOSAL_TEXT = json.dumps(PROPOSAL)
+
+
+def saved_example() -> dict[str, Any]:
+    """The saved worked example as GET /v1/saved-appraisals/{id} answers it."""
+    from svcalc.store.appraisals import fingerprint
+
+    result = appraisal_example()
+    return {**SAVED, "name": PROPOSAL["name"], "rating": result["verdict"]["rating"],
+            "method_version": result["method"]["version"],
+            "reference_version": result["method"]["reference_version"],
+            "proposal_sha256": fingerprint(SAVED_PROPOSAL_TEXT), "proposal": PROPOSAL,
+            "result": result}
+
+
+def saved_summary_example() -> dict[str, Any]:
+    """The saved worked example as a page of GET /v1/saved-appraisals lists it."""
+    saved = saved_example()
+    return {k: saved[k] for k in ("id", "saved_at", "name", "rating", "method_version",
+                                  "reference_version", "proposal_sha256")}
 
 
 def reference_example() -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from svcalc import __version__
-from svcalc.api import examples
+from svcalc.api import examples, storage
 from svcalc.api.schemas.reference import HealthSchema, ReferenceSchema
 from svcalc.core.reference import REFERENCE
 
@@ -19,10 +19,14 @@ bp = Blueprint("meta", __name__, description="Health and reference data")
 def get_health() -> dict[str, Any]:
     """Check that the service is up
 
-    Answers 200 with the version whenever the process can serve requests. It does no work, so
-    load balancers and container health checks may call it often.
+    Answers 200 with the version whenever the process can serve requests, and whether the
+    database answers (one trivial query): with it unavailable the status is degraded, saved
+    appraisals answer 503 and appraising without saving still works, so the instance stays in
+    service. Cheap, so load balancers and container health checks may call it often.
     """
-    return {"status": "ok", "version": __version__, "reference_version": REFERENCE["version"]}
+    database = storage.database_status()
+    return {"status": "ok" if database == "ok" else "degraded", "version": __version__,
+            "reference_version": REFERENCE["version"], "database": database}
 
 
 @bp.get("/v1/reference")

@@ -9,6 +9,10 @@ schema rejects them *at their pointer* ("Special numeric values ... are not perm
 A string holding a lone UTF-16 surrogate (``"\\ud800"`` with no partner) is valid JSON syntax but
 not Unicode text: nothing can be written back from it (not JSON, not XML, not a log line), so
 such a body is a 400 naming where it is.
+
+The spreadsheet GETs may carry the API key as the ``key`` query parameter
+(:func:`svcalc.api.auth.query_key` marks them with ``accepts_query_key``); it is the
+credential, not an argument, so their query schemas never see it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any, NoReturn
 
 import flask
 from flask_smorest import abort
+from marshmallow import Schema
 from webargs import core
 from webargs.flaskparser import FlaskParser
 
@@ -86,6 +91,14 @@ def loads(data: bytes) -> Any:
 
 class BodyParser(FlaskParser):
     """webargs parser with svcalc's content-type and JSON rules."""
+
+    def load_querystring(self, req: flask.Request, schema: Schema) -> Any:
+        view = flask.current_app.view_functions.get(req.endpoint or "")
+        if getattr(view, "accepts_query_key", False) and "key" in req.args:
+            args = req.args.copy()
+            args.poplist("key")
+            return self._makeproxy(args, schema)
+        return super().load_querystring(req, schema)
 
     def _raw_load_json(self, req: flask.Request) -> Any:
         if req.mimetype not in BODY_MEDIA_TYPES and not core.is_json(req.mimetype):

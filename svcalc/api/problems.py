@@ -3,7 +3,7 @@
 Every non-2xx response is ``application/problem+json`` with ``type``, ``title``, ``status``,
 ``detail``, ``instance`` and, for bad input, ``errors``: a list of ``{pointer, detail}`` where
 ``pointer`` is a JSON Pointer (in URI-fragment form, ``#/public/annual_payment/3``) into the
-request body or, for query parameters, ``#/query/<name>``.
+request body or, for query parameters, ``#/query/<name>`` (``#/headers/<name>`` for headers).
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ PROBLEM_TYPES: dict[str, str] = {
     "empty-body": "Request body is empty",
     "unsupported-media-type": "Unsupported request content type",
     "internal-error": "Internal server error",
+    "unauthorized": "Missing or invalid API key",
+    "rate-limited": "Too many requests",
+    "store-unavailable": "Database unavailable",
+    "idempotency-key-reused": "Idempotency-Key already used for another proposal",
 }
 
 
@@ -68,7 +72,8 @@ class ProblemErrorSchema(Schema):
     pointer = fields.String(
         required=True,
         metadata={"description": "JSON Pointer (URI-fragment form) to the bad value in the "
-                                 "request body, or #/query/<name> for a query parameter.",
+                                 "request body, or #/query/<name> for a query parameter "
+                                 "(#/headers/<name> for a header).",
                   "example": "#/public/annual_payment/3"})
     detail = fields.String(required=True, metadata={"description": "What is wrong, for a person.",
                                                     "example": "Not a valid number."})
@@ -146,7 +151,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     if "messages" in data:  # webargs validation failure
         errors: list[dict[str, str]] = []
         for location, messages in data["messages"].items():
-            prefix = ("query",) if location == "query" else ()
+            prefix = (location,) if location in ("query", "headers") else ()
             errors.extend(flatten(messages, prefix))
         return problem_response(status, _count(errors), kind=data.get("kind", "validation-error"),
                                 errors=errors, headers=headers)
@@ -160,3 +165,21 @@ def handle_proposal_error(error: ProposalError) -> Response:
     """A proposal the core found inconsistent: 422 naming the field."""
     return problem_response(422, "1 field is invalid.", kind="validation-error",
                             errors=[{"pointer": error.pointer, "detail": str(error)}])
+
+
+def document_problem(api: Any, name: str, description: str,
+                     headers: dict[str, dict[str, Any]] | None = None) -> None:
+    """Register the response component ``name``: problem+json, with the ``headers`` it always
+    carries (OpenAPI header objects)."""
+    from flask_smorest.utils import prepare_response
+
+    response: dict[str, Any] = {"description": description, "schema": ProblemSchema}
+    if headers:
+        response["headers"] = headers
+    prepare_response(response, api.spec, PROBLEM_MEDIA_TYPE)
+    api.spec.components.response(name, response, lazy=True)
+
+
+#: The ``Retry-After`` header object of a 429 or 503 answer.
+RETRY_AFTER_HEADER = {"description": "Seconds to wait before trying again.",
+                      "schema": {"type": "integer", "minimum": 0}}

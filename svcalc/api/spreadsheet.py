@@ -16,7 +16,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from svcalc import core
-from svcalc.api import admission, examples, flat, limits
+from svcalc.api import admission, auth, examples, flat, limits
 from svcalc.api.problems import PROBLEM_BASE, PROBLEM_TYPES, flatten
 from svcalc.api.render import body
 from svcalc.api.schemas.appraisal import AppraisalSchema
@@ -562,6 +562,7 @@ def _document_formats(key: str, table: bool = False) -> Any:
 @bp.arguments(AppraisalFigureQuerySchema(), location="query", unknown=RAISE)
 @bp.response(200, FigureSchema, example=EXAMPLES["appraisal"]["application/json"])
 @_document_formats("appraisal")
+@auth.query_key
 def get_appraisal_figure(query: dict[str, Any]) -> Any:
     """Get one figure of an appraisal from flat parameters
 
@@ -585,6 +586,7 @@ def get_appraisal_figure(query: dict[str, Any]) -> Any:
 @bp.arguments(SeriesQuerySchema(), location="query", unknown=RAISE)
 @bp.response(200, FigureSchema, example=EXAMPLES["series"]["application/json"])
 @_document_formats("series")
+@auth.query_key
 def get_series_figure(query: dict[str, Any]) -> Any:
     """Get the NPV, IRR or payback of a list of cash flows
 
@@ -605,6 +607,7 @@ def get_series_figure(query: dict[str, Any]) -> Any:
 @bp.arguments(CashFlowQuerySchema(), location="query", unknown=RAISE)
 @bp.response(200, TableSchema, example=EXAMPLES["cash_flows_get"]["application/json"])
 @_document_formats("cash_flows_get", table=True)
+@auth.query_key
 def get_cash_flows(query: dict[str, Any]) -> Any:
     """Get the cash-flow table of an appraisal from flat parameters
 

@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from svcalc.core import finance
-from svcalc.core.flows import Flows, contract_saving, public_net
+from svcalc.core.flows import Flows, contract_saving, public_net, ratio
 from svcalc.core.model import (
     Flag,
     Proposal,
@@ -90,7 +90,8 @@ def evaluate(proposal: Proposal, f: Flows, public: PublicCase, supplier: Supplie
     warn, crit = (threshold("SAVINGS_ABOVE_EVIDENCE", "warning_above"),
                   threshold("SAVINGS_ABOVE_EVIDENCE", "critical_from"))
     bau = float(f.baseline[-1])
-    share = float(contract_saving(f)[-1]) / bau if bau > 0.0 else None
+    # (None when business as usual costs nothing, or so little that the share overflows)
+    share = ratio(float(contract_saving(f)[-1]), bau) if bau > 0.0 else None
     if share is not None and share > warn:
         critical = share >= crit
         out.append(flag(

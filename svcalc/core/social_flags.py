@@ -7,6 +7,8 @@ data (``social_flags``). Every comparison is strict: a figure exactly at a thres
 
 from __future__ import annotations
 
+import math
+
 from svcalc.core.channel_shift import DIGITAL_CHANNELS, migration_pp_per_year
 from svcalc.core.model import Acceptability, ChannelShift, Flag, Proposal, SocialValue
 from svcalc.core.reference import REFERENCE
@@ -101,7 +103,8 @@ def unit_cost_out_of_range(cs: ChannelShift) -> list[Flag]:
              f"{lo:g}-{hi:g}")
     if online is not None and f2f is not None and online > 0.0:
         ratio = f2f / online
-        if ratio > rule["max_face_to_face_online_ratio"]:
+        # An online cost so small that the ratio overflows is already flagged below online_min.
+        if math.isfinite(ratio) and ratio > rule["max_face_to_face_online_ratio"]:
             flag(index["face_to_face"], f"Face-to-face costs {ratio:.0f} times online; even the "
                  "Cabinet Office's claim is at most 50 times.", ratio,
                  rule["max_face_to_face_online_ratio"])

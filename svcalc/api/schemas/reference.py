@@ -17,11 +17,14 @@ from svcalc.api.schemas.fields import (
 class HealthSchema(Schema):
     """Liveness."""
 
-    status = fields.String(required=True, metadata=doc("Always ok when the service answers.",
-                                                         "ok"))
+    status = fields.String(required=True, validate=validate.OneOf(("ok", "degraded")),
+                           metadata=doc("ok; degraded when the database is unavailable (saved "
+                                        "appraisals answer 503, appraisal still works).", "ok"))
     version = fields.String(required=True, metadata=doc("svcalc version.", "0.1.0"))
     reference_version = fields.String(required=True,
                                       metadata=doc("Reference data version.", "2026.11.0"))
+    database = fields.String(required=True, validate=validate.OneOf(("ok", "unavailable")),
+                             metadata=doc("Whether the database answers.", "ok"))
 
 
 class SourcedSchema(Schema):
