@@ -34,6 +34,9 @@ DEFAULTS: dict[str, object] = {
     # appraisal (the largest valid PDF, 60 years with every block, ~5 s on an idle core), and a
     # worker's first report also loads WeasyPrint and the chart engine. Below SVCALC_TIMEOUT.
     "REPORT_COMPUTE_BUDGET_SECONDS": 20.0,
+    # The https:// URL users reach this server at, for the Excel add-in's manifest and script
+    # (svcalc/addin): "" means the address each request came to, refused when that is plain HTTP.
+    "PUBLIC_BASE_URL": "",
 }
 
 # Admission control (issue 19, svcalc/api/admission.py). A request's cost is known before it

@@ -133,6 +133,30 @@ function SVCALC_VERDICT(proposal) {
 }
 
 /**
+ * The headline of the svcalc verdict: the decisive finding, in one sentence.
+ * @param {Array<Array<string|number>>} proposal Names in the first column, then values.
+ * @return The headline.
+ * @customfunction
+ */
+function SVCALC_HEADLINE(proposal) {
+  return svcalcAsk_({ operation: "appraisal", params: svcalcParams_(proposal), field: "verdict.headline" });
+}
+
+/**
+ * The flags svcalc raised (spills): a header row, then severity, code, field and message of each.
+ * @param {Array<Array<string|number>>} proposal Names in the first column, then values.
+ * @return The flags, header row first.
+ * @customfunction
+ */
+function SVCALC_FLAGS(proposal) {
+  var columns = ["severity", "code", "field", "message"];
+  var flags = svcalcAsk_({ operation: "appraisal", params: svcalcParams_(proposal), field: "flags" });
+  return [columns].concat(flags.map(function (flag) {
+    return columns.map(function (c) { return flag[c]; });
+  }));
+}
+
+/**
  * The year-by-year cash-flow table (spills).
  * @param {Array<Array<string|number>>} proposal Names in the first column, then values.
  * @return The table, header row first.
