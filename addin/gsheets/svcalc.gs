@@ -1,7 +1,7 @@
 /*
  * svcalc custom functions for Google Sheets (Apps Script). The same functions as the Excel
- * add-in (addin/functions.js), named SVCALC_NPV etc. because a Sheets custom function may not
- * share a built-in's name. Thin: no finance logic, every figure comes from the svcalc API.
+ * add-in (svcalc/addin/web/functions.js), named SVCALC_NPV etc. because a Sheets custom function
+ * may not share a built-in's name. Thin: no finance logic, every figure comes from the svcalc API.
  *
  * Google runs UrlFetchApp on its own servers, so the API must be reachable from the internet.
  * The base URL is the script property SVCALC_API_BASE (Project Settings > Script properties),
