@@ -237,6 +237,22 @@ def test_tls_placeholders_are_filled_by_the_proxy_image():
     assert "include tls.d/*.conf;" in (ROOT / "deploy" / "nginx.conf").read_text()
 
 
+def test_the_compose_tls_recipe_mounts_the_certificate_and_names_the_base():
+    import yaml
+
+    tls = yaml.safe_load((ROOT / "deploy" / "compose.tls.yaml").read_text())["services"]
+    proxy, svcalc = tls["proxy"], tls["svcalc"]
+    mount = next(v for v in proxy["volumes"] if v.startswith("./certs:"))
+    inside = mount.split(":")[1]
+    assert proxy["environment"]["SVCALC_PROXY_TLS_CERT"] == f"{inside}/tls.crt"
+    assert proxy["environment"]["SVCALC_PROXY_TLS_KEY"] == f"{inside}/tls.key"
+    port = proxy["environment"]["SVCALC_PROXY_TLS_LISTEN"]
+    assert proxy["ports"] == [f"{port}:{port}"]
+    assert svcalc["environment"]["SVCALC_PUBLIC_BASE_URL"].endswith(f"https://localhost:{port}}}")
+    assert "ports" not in svcalc  # svcalc itself stays unpublished
+    assert "deploy/certs/" in (ROOT / ".gitignore").read_text()  # no key is ever committed
+
+
 # --------------------------------------------------------------------------- through TLS
 
 
