@@ -50,13 +50,15 @@ fuzz: install
 # wrk (Debian) drives the HTTP benchmark, which the tests run in a short mode.
 # The report (issue 16): WeasyPrint's Pango and HarfBuzz libraries and a font for the PDF,
 # poppler-utils (pdftotext) to read it back in the tests; Chromium drives the try-it page.
-# postgresql: the persistence tests run on a real PostgreSQL server that the suite starts
+# openssl makes the self-signed certificate the TLS proxy test (tests/test_addin.py) and
+# `make cert` use. postgresql: the persistence tests run on a real PostgreSQL server that the suite starts
 # (bench/postgres.py). nginx runs the shipped proxy configuration (deploy/nginx.conf) in
 # tests/test_proxy.py. Debian's packages would start a system nginx on port 80 (and a
 # PostgreSQL cluster) as they install: a policy-rc.d that says no (as container images have) is
 # put in place for the install when there is none.
 SYSTEM_APT := chromium libreoffice-calc-nogui python3-uno wrk libpango-1.0-0 \
-	libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils nginx postgresql
+	libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils nginx postgresql \
+	openssl
 system-deps: addin/node_modules/.installed
 	@missing=$$(for p in $(SYSTEM_APT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	  | grep -q '^install ok installed' || echo $$p; done); \
@@ -107,3 +109,15 @@ soak-store: install system-deps
 .PHONY: bench-portal
 bench-portal: install bench-tools
 	$(BIN)/python bench/portal.py
+
+# A self-signed certificate for trying svcalc over HTTPS on this machine (README "HTTPS"):
+# deploy/certs/tls.crt and tls.key for localhost and 127.0.0.1, 30 days, made only when missing.
+# The key is left readable (0644) for the proxy image's user; it is a throw-away local key.
+.PHONY: cert
+cert: deploy/certs/tls.crt
+deploy/certs/tls.crt:
+	mkdir -p deploy/certs
+	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=localhost \
+	  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+	  -keyout deploy/certs/tls.key -out deploy/certs/tls.crt
+	chmod 644 deploy/certs/tls.key

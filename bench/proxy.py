@@ -5,6 +5,9 @@ upstream into a temporary prefix directory and runs Debian's nginx there in the 
 (``nginx -p DIR -g 'daemon off;'``), so several proxies (tests, the soak) never meet. The master
 may run as root (CI does): its workers then run as ``nobody``, so the prefix is made readable for
 them. Stopped with SIGQUIT (graceful), then SIGKILL if it lingers.
+
+``Proxy(server.url, tls=(cert, key))`` also fills in the TLS listener (deploy/nginx-tls.conf) on
+a second free port, ``proxy.https_url``, with that certificate and key (PEM files).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 from bench.server import HOST, ROOT, free_port
 
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
+TLS_TEMPLATE = ROOT / "deploy" / "nginx-tls.conf"
 #: The placeholders of the template and the values the image uses (deploy/nginx.Dockerfile).
 DEFAULTS = {
     "SVCALC_PROXY_LISTEN": "8080",
@@ -38,9 +42,9 @@ def nginx() -> str | None:
         (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None)
 
 
-def render(values: dict[str, str]) -> str:
+def render(values: dict[str, str], template: Path = TEMPLATE) -> str:
     """The template with every ``${NAME}`` replaced, as envsubst does in the image."""
-    text = TEMPLATE.read_text()
+    text = template.read_text()
     missing = set(re.findall(r"\$\{(\w+)\}", text)) - set(values)
     if missing:
         raise KeyError(f"no value for {sorted(missing)}")
@@ -50,7 +54,8 @@ def render(values: dict[str, str]) -> str:
 class Proxy:
     """The shipped nginx in front of ``upstream`` (``http://127.0.0.1:PORT``) on a free port."""
 
-    def __init__(self, upstream: str, **settings: str) -> None:
+    def __init__(self, upstream: str, tls: tuple[Path, Path] | None = None,
+                 **settings: str) -> None:
         binary = nginx()
         if binary is None:
             raise FileNotFoundError("nginx is not installed (make system-deps installs it)")
@@ -60,6 +65,9 @@ class Proxy:
         self.values = {**DEFAULTS, **settings,
                        "SVCALC_PROXY_LISTEN": f"{HOST}:{self.port}",
                        "SVCALC_UPSTREAM": upstream.removeprefix("http://")}
+        self.tls = tls
+        self.https_port = free_port() if tls else None
+        self.https_url = f"https://{HOST}:{self.https_port}" if tls else None
         self.prefix = Path(tempfile.mkdtemp(prefix="svcalc-nginx-"))
         self.prefix.chmod(0o755)  # workers run as nobody when the master is root
         self.log = self.prefix / "error.log"
@@ -67,6 +75,13 @@ class Proxy:
 
     def __enter__(self) -> Proxy:
         (self.prefix / "temp").mkdir(mode=0o755)
+        (self.prefix / "tls.d").mkdir(mode=0o755)
+        if self.tls:
+            cert, key = self.tls
+            (self.prefix / "tls.d" / "svcalc.conf").write_text(render(
+                {"SVCALC_PROXY_TLS_LISTEN": f"{HOST}:{self.https_port}",
+                 "SVCALC_PROXY_TLS_CERT": str(Path(cert).resolve()),
+                 "SVCALC_PROXY_TLS_KEY": str(Path(key).resolve())}, TLS_TEMPLATE))
         conf = self.prefix / "nginx.conf"
         conf.write_text(render(self.values))
         with self.log.open("wb") as log:

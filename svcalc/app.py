@@ -9,7 +9,7 @@ import orjson
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from svcalc import api
+from svcalc import addin, api
 from svcalc.api import admission, headers, limits, observability
 from svcalc.config import DEFAULTS
 from svcalc.report import pages
@@ -64,5 +64,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     headers.register(app)
     api.register(app)
     pages.register(app)
+    addin.register(app)
     return app
 

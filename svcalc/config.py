@@ -53,6 +53,9 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_ENABLED": True,
     # Redis unreachable: count in memory meanwhile rather than refuse every call.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # The https:// URL users reach this server at, for the Excel add-in's manifest and script
+    # (svcalc/addin): "" means the address each request came to, refused when that is plain HTTP.
+    "PUBLIC_BASE_URL": "",
 }
 
 # Admission control (issue 19, svcalc/api/admission.py). A request's cost is known before it

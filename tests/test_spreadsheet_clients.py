@@ -1,10 +1,12 @@
 """Real spreadsheet clients against a live svcalc on 127.0.0.1 (issue 6).
 
-* the add-in's unmodified ``functions.js`` and the Apps Script file under ``node --test``;
+* ``npm test`` in ``addin/`` with no variables, as a user runs it: it starts its own svcalc
+  (the checkout's gunicorn) and runs the add-in's unmodified ``functions.js`` and the Apps
+  Script file under ``node --test`` against it;
 * CORS in headless Chromium: a page on one origin loads ``functions.js`` and calls the API on
   another; a control server without CORS must fail;
 * the example workbook recalculated by headless LibreOffice through UNO, its WEBSERVICE cells
-  returning the server's figures.
+  returning the server's figures, the verdict, its headline and the flags.
 
 ``make test`` installs node packages, Chromium and LibreOffice first (``make system-deps``);
 where a tool is absent the test skips and says which.
@@ -33,6 +35,7 @@ from svcalc.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDIN = ROOT / "addin"
+WEB = ROOT / "svcalc" / "addin" / "web"
 EXAMPLE = ADDIN / "example"
 SYSTEM_PYTHON = "/usr/bin/python3"
 
@@ -86,19 +89,22 @@ def static_site(directory: Path) -> Iterator[str]:
 # --------------------------------------------------------------------------- node
 
 
-def test_addin_and_apps_script_under_node(app):
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
+def test_npm_test_in_addin_needs_no_variables():
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        pytest.skip("node and npm are not installed")
     if not (ADDIN / "node_modules" / ".bin" / "custom-functions-metadata").exists():
         pytest.skip("addin/node_modules is missing: run make system-deps (make test does)")
-    files = sorted(str(p) for p in (ADDIN / "test").glob("*.test.js"))
-    with serving(app) as base:  # with a migrated database of its own: /healthz is "ok"
-        run = subprocess.run([node, "--test", *files], cwd=ADDIN, capture_output=True,
-                             text=True, timeout=120, env={**os.environ, "SVCALC_API_BASE": base})
+    if not (ROOT / ".venv" / "bin" / "gunicorn").exists():
+        pytest.skip("npm test starts the checkout's .venv/bin/gunicorn: run make install")
+    env = {k: v for k, v in os.environ.items() if k != "SVCALC_API_BASE"}
+    run = subprocess.run([npm, "test", "--silent"], cwd=ADDIN, capture_output=True, text=True,
+                         timeout=180, env=env)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert re.search(r"^# svcalc started for the tests at http://127\.0\.0\.1:\d+$", run.stdout,
+                     re.M), run.stdout[:2000]
     assert re.search(r"^# fail 0$", run.stdout, re.M), run.stdout[-3000:]
-    assert int(re.search(r"^# pass (\d+)$", run.stdout, re.M).group(1)) >= 13
+    assert int(re.search(r"^# pass (\d+)$", run.stdout, re.M).group(1)) >= 14
 
 
 # --------------------------------------------------------------------------- chromium
@@ -138,11 +144,16 @@ def _run_page(chromium: str, url: str, profile: Path) -> dict | None:
 
 def test_cors_in_headless_chromium(tmp_path):
     chromium = _chromium()
+    # A static site on another origin: the page, and the add-in's functions.js at its root.
+    site = tmp_path / "site"
+    (site / "test").mkdir(parents=True)
+    shutil.copy(WEB / "functions.js", site / "functions.js")
+    shutil.copy(ADDIN / "test" / "cors-test.html", site / "test" / "cors-test.html")
     log: list[tuple[str, str, str]] = []
     api = recording(create_app(), log)
     control = create_app({"CORS_ORIGINS": ""})  # the same API with CORS switched off
     with serving(api) as api_base, serving(control) as control_base, \
-            static_site(ADDIN) as page:
+            static_site(site) as page:
         assert page != api_base
         good = _page_result(chromium, f"{page}/test/cors-test.html?api={api_base}",
                             tmp_path / "p1")
@@ -193,10 +204,13 @@ def test_example_workbook_recalculated_by_libreoffice(tmp_path):
     pytest.importorskip("openpyxl")
     book = _workbook_module()
     cells = book.figure_cells()
+    verdict = book.verdict_cells()
+    flag_cells = [c for row in verdict["flags"] for c in row.values()]
     with serving(create_app()) as base:
         path = tmp_path / "svcalc-example.xlsx"
         path.write_bytes(book.build(base))
         wanted = [c for cell in cells.values() for c in (cell, "D" + cell[1:])]
+        wanted += [verdict["verdict.rating"], verdict["verdict.headline"], *flag_cells]
         run = subprocess.run([SYSTEM_PYTHON, str(EXAMPLE / "lo_recalc.py"), str(path), *wanted],
                              capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stderr[-3000:]
@@ -208,6 +222,21 @@ def test_example_workbook_recalculated_by_libreoffice(tmp_path):
                 expected[field] = json.load(r)["value"]
         with urlopen(f"{base}/v1/sheets/appraisal?{query}&field=public.bcr") as r:
             expected["filterxml.public.bcr"] = json.load(r)["value"]
+        with urlopen(f"{base}/v1/sheets/appraisal?{query}") as r:
+            appraisal = json.load(r)["value"]
+    # The verdict first, as the API gives it: the rating, its headline and every flag.
+    assert got[verdict["verdict.rating"]]["string"] == "viable_with_cautions"
+    assert got[verdict["verdict.rating"]]["string"] == appraisal["verdict"]["rating"]
+    assert got[verdict["verdict.headline"]]["string"] == appraisal["verdict"]["headline"]
+    assert got[verdict["verdict.headline"]]["string"].startswith("Viable with cautions: ")
+    flags = appraisal["flags"]
+    assert 0 < len(flags) <= book.MAX_FLAGS
+    for i, row in enumerate(verdict["flags"]):
+        for name, cell in row.items():
+            assert got[cell]["error"] == 0, (cell, got[cell])
+            assert got[cell]["string"] == (flags[i][name] if i < len(flags) else ""), cell
+    assert "SUPPLIER_CANNOT_ABSORB_OVERRUN" in {got[row["code"]]["string"]
+                                                for row in verdict["flags"]}
     for field, cell in cells.items():
         if field.startswith("series."):
             continue

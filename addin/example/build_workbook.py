@@ -1,10 +1,12 @@
-"""Build the worked example workbook: svcalc figures in plain cells through WEBSERVICE.
+"""Build the worked example workbook: svcalc's verdict and figures in cells through WEBSERVICE.
 
     python addin/example/build_workbook.py [--base https://svcalc.example.org] [--out file.xlsx]
 
 Every figure cell is ``=WEBSERVICE(url)`` with ``format=text`` (one bare number, ``.`` decimals),
 next to ``=NUMBERVALUE(cell, ".")`` to make it a number whatever the locale. The URL is built from
-the parameter cells, so changing a parameter re-asks svcalc. WEBSERVICE and FILTERXML exist in
+the parameter cells, so changing a parameter re-asks svcalc. The verdict comes first, as in the
+API: its rating and headline, then the flags (severity, code, message), read with FILTERXML
+from one ``field=flags&format=xml`` answer. WEBSERVICE and FILTERXML exist in
 Excel for Windows and in LibreOffice Calc (not in Excel for the web or Mac). The output is
 byte-for-byte reproducible (fixed timestamps), so the committed copy is checked by a test.
 """
@@ -51,10 +53,20 @@ FIGURES = [
     ("Support ratio (BAU / partnership cost)", "partnership.support_ratio"),
 ]
 
+#: Flags shown (the worked example raises 5; more are possible on other proposals).
+MAX_FLAGS = 8
+#: What each flag row shows, column by column.
+FLAG_FIELDS = ("severity", "code", "message")
+
 #: Where things are, for the tests and the README.
 BASE_CELL = "B3"
 FIRST_PARAM_ROW = 6
-FIRST_FIGURE_ROW = FIRST_PARAM_ROW + len(PARAMETERS) + 3
+QUERY_ROW = FIRST_PARAM_ROW + len(PARAMETERS) + 1
+VERDICT_ROW = QUERY_ROW + 3
+HEADLINE_ROW = VERDICT_ROW + 1
+FLAGS_XML_ROW = HEADLINE_ROW + 1
+FIRST_FLAG_ROW = FLAGS_XML_ROW + 2
+FIRST_FIGURE_ROW = FIRST_FLAG_ROW + MAX_FLAGS + 3
 SERIES_ROW = FIRST_FIGURE_ROW + len(FIGURES) + 2
 FILTERXML_ROW = SERIES_ROW + 1
 NA_ROW = SERIES_ROW + 2
@@ -67,6 +79,14 @@ def figure_cells() -> dict[str, str]:
     cells["filterxml.public.bcr"] = f"C{FILTERXML_ROW}"
     cells["series.irr_na"] = f"C{NA_ROW}"
     return cells
+
+
+def verdict_cells() -> dict[str, object]:
+    """The verdict's cells: rating and headline (column C), and per flag row its cells."""
+    return {"verdict.rating": f"C{VERDICT_ROW}", "verdict.headline": f"C{HEADLINE_ROW}",
+            "flags": [{name: f"{column}{FIRST_FLAG_ROW + i}"
+                       for name, column in zip(FLAG_FIELDS, "BCD", strict=True)}
+                      for i in range(MAX_FLAGS)]}
 
 
 def build(base: str = DEFAULT_BASE) -> bytes:
@@ -86,10 +106,33 @@ def build(base: str = DEFAULT_BASE) -> bytes:
         row = FIRST_PARAM_ROW + i
         ws[f"A{row}"], ws[f"B{row}"], ws[f"C{row}"] = name, value, meaning
         pieces.append(f'"&A{row}&"="&B{row}&"')
-    query_row = FIRST_PARAM_ROW + len(PARAMETERS) + 1
-    ws[f"A{query_row}"] = "query (built from the parameters)"
-    ws[f"B{query_row}"] = '="' + "&".join(pieces) + '"'
-    query = f"$B${query_row}"
+    ws[f"A{QUERY_ROW}"] = "query (built from the parameters)"
+    ws[f"B{QUERY_ROW}"] = '="' + "&".join(pieces) + '"'
+    query = f"$B${QUERY_ROW}"
+    appraisal = f'$B$3&"/v1/sheets/appraisal?"&{query}'
+    # The verdict first: rating, headline, then the flags with their evidence.
+    ws[f"A{VERDICT_ROW - 1}"] = "The verdict"
+    ws[f"A{VERDICT_ROW - 1}"].font = Font(bold=True, size=12)
+    for row, label, field in ((VERDICT_ROW, "Verdict (not_viable, over_bullish, "
+                               "viable_with_cautions, robust)", "verdict.rating"),
+                              (HEADLINE_ROW, "Headline: the decisive finding", "verdict.headline")):
+        ws[f"A{row}"], ws[f"B{row}"] = label, field
+        ws[f"C{row}"] = f'=_xlfn.WEBSERVICE({appraisal}&"&field="&B{row}&"&format=text")'
+        ws[f"C{row}"].font = bold
+    ws[f"A{FLAGS_XML_ROW}"] = "the flags as XML (read by FILTERXML below)"
+    ws[f"B{FLAGS_XML_ROW}"] = "flags"
+    ws[f"C{FLAGS_XML_ROW}"] = f'=_xlfn.WEBSERVICE({appraisal}&"&field=flags&format=xml")'
+    head = FIRST_FLAG_ROW - 1
+    ws[f"A{head}"], ws[f"B{head}"], ws[f"C{head}"], ws[f"D{head}"] = (
+        "flags raised (blank when fewer)", "severity", "code", "message, benchmark and evidence")
+    for cell in (f"A{head}", f"B{head}", f"C{head}", f"D{head}"):
+        ws[cell].font = bold
+    xml = f"$C${FLAGS_XML_ROW}"
+    for i, cells in enumerate(verdict_cells()["flags"]):
+        ws[f"A{FIRST_FLAG_ROW + i}"] = f"flag {i + 1}"
+        for name, cell in cells.items():
+            ws[cell] = (f'=IFERROR(_xlfn.FILTERXML({xml},"//value[@name=\'flags.{i}.{name}\']"),'
+                        '"")')
     head = FIRST_FIGURE_ROW - 1
     ws[f"A{head}"], ws[f"B{head}"] = "figure", "field"
     ws[f"C{head}"], ws[f"D{head}"] = "WEBSERVICE (text)", "NUMBERVALUE (number)"
@@ -118,8 +161,8 @@ def build(base: str = DEFAULT_BASE) -> bytes:
                         + str(NA_ROW) + '&"&format=text")')
     ws.column_dimensions["A"].width = 56
     ws.column_dimensions["B"].width = 34
-    ws.column_dimensions["C"].width = 22
-    ws.column_dimensions["D"].width = 22
+    ws.column_dimensions["C"].width = 34
+    ws.column_dimensions["D"].width = 60
     wb.properties.creator = "svcalc"
     wb.properties.created = wb.properties.modified = FIXED_TIME
     raw = io.BytesIO()

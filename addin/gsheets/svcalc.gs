@@ -1,7 +1,7 @@
 /*
  * svcalc custom functions for Google Sheets (Apps Script). The same functions as the Excel
- * add-in (addin/functions.js), named SVCALC_NPV etc. because a Sheets custom function may not
- * share a built-in's name. Thin: no finance logic, every figure comes from the svcalc API.
+ * add-in (svcalc/addin/web/functions.js), named SVCALC_NPV etc. because a Sheets custom function
+ * may not share a built-in's name. Thin: no finance logic, every figure comes from the svcalc API.
  *
  * Google runs UrlFetchApp on its own servers, so the API must be reachable from the internet.
  * The base URL is the script property SVCALC_API_BASE (Project Settings > Script properties),
@@ -130,6 +130,30 @@ function SVCALC_APPRAISE(proposal, field) {
  */
 function SVCALC_VERDICT(proposal) {
   return svcalcAsk_({ operation: "appraisal", params: svcalcParams_(proposal), field: "verdict.rating" });
+}
+
+/**
+ * The headline of the svcalc verdict: the decisive finding, in one sentence.
+ * @param {Array<Array<string|number>>} proposal Names in the first column, then values.
+ * @return The headline.
+ * @customfunction
+ */
+function SVCALC_HEADLINE(proposal) {
+  return svcalcAsk_({ operation: "appraisal", params: svcalcParams_(proposal), field: "verdict.headline" });
+}
+
+/**
+ * The flags svcalc raised (spills): a header row, then severity, code, field and message of each.
+ * @param {Array<Array<string|number>>} proposal Names in the first column, then values.
+ * @return The flags, header row first.
+ * @customfunction
+ */
+function SVCALC_FLAGS(proposal) {
+  var columns = ["severity", "code", "field", "message"];
+  var flags = svcalcAsk_({ operation: "appraisal", params: svcalcParams_(proposal), field: "flags" });
+  return [columns].concat(flags.map(function (flag) {
+    return columns.map(function (c) { return flag[c]; });
+  }));
 }
 
 /**

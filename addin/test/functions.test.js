@@ -6,22 +6,26 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { execFileSync } = require("node:child_process");
-const { ROOT, API_BASE, loadExcelFunctions, getJson } = require("./harness");
+const { ROOT, WEB, API_BASE, loadExcelFunctions, getJson } = require("./harness");
 const { PROPOSAL_RANGE, PUBLIC_NPV, FLOWS, FLOWS_NPV_5, npvAt } = require("./fixtures");
 
-test("SVCALC_API_BASE points at a live svcalc", async () => {
-  assert.ok(API_BASE, "set SVCALC_API_BASE=http://127.0.0.1:PORT");
+test("a live svcalc answers (npm test starts one unless SVCALC_API_BASE is set)", async () => {
+  assert.ok(API_BASE, "run the tests with npm test, which starts svcalc");
   assert.equal((await getJson("/healthz")).body.status, "ok");
 });
 
-test("functions.json generated from the JSDoc names exactly the associated functions", () => {
+test("functions.json is what the JSDoc generates and names exactly the associated functions", () => {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "svcalc-cf-")), "functions.json");
   execFileSync(path.join(ROOT, "node_modules", ".bin", "custom-functions-metadata"),
-               ["generate", path.join(ROOT, "functions.js"), out], { stdio: "pipe" });
+               ["generate", path.join(WEB, "functions.js"), out], { stdio: "pipe" });
   const metadata = JSON.parse(fs.readFileSync(out, "utf8"));
+  // The copy svcalc serves (svcalc/addin/web/functions.json) is the generated one: npm run build.
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(WEB, "functions.json"), "utf8")), metadata,
+                   "svcalc/addin/web/functions.json is stale: run npm run build in addin/");
   const ids = metadata.functions.map((f) => f.id).sort();
   assert.deepEqual(ids, Object.keys(loadExcelFunctions().registry).sort());
-  assert.deepEqual(ids, ["APPRAISE", "CASHFLOWS", "IRR", "NPV", "PAYBACK", "VERDICT"]);
+  assert.deepEqual(ids, ["APPRAISE", "CASHFLOWS", "FLAGS", "HEADLINE", "IRR", "NPV", "PAYBACK",
+                         "VERDICT"]);
   const npv = metadata.functions.find((f) => f.id === "NPV");
   assert.equal(npv.parameters[0].dimensionality, "matrix");
   assert.equal(npv.parameters[1].optional, true);
@@ -90,21 +94,29 @@ test("a figure that does not exist is #N/A with the reason", async () => {
   });
 });
 
-test("VERDICT asks for verdict.rating", async () => {
+test("VERDICT, HEADLINE and FLAGS give the verdict, its headline and the flags", async () => {
   const { registry, requests } = loadExcelFunctions();
-  const appraisal = await getJson("/v1/sheets/appraisal?term_years=10&public.baseline_annual_cost=10000000"
-    + "&public.annual_payment=8600000&public.retained_costs=400000&public.upfront_costs.procurement=250000"
-    + "&public.upfront_costs.transition=400000&public.upfront_costs.it=300000&public.upfront_costs.legal=100000"
-    + "&supplier.upfront_investment=500000&supplier.annual_operating_cost=8000000");
-  const outcome = await registry.VERDICT(PROPOSAL_RANGE).then((v) => ({ v }), (e) => ({ e }));
-  assert.equal(JSON.parse(requests[0].init.body).operations[0].field, "verdict.rating");
-  if (appraisal.body.value.verdict) {
-    assert.equal(outcome.v, appraisal.body.value.verdict.rating);
-  } else {
-    // This server has no verdict yet: the cell says so instead of guessing.
-    assert.equal(outcome.e.code, "#VALUE!");
-    assert.match(outcome.e.message, /verdict/);
-  }
+  const appraisal = (await getJson("/v1/sheets/appraisal?term_years=10"
+    + "&public.baseline_annual_cost=10000000&public.annual_payment=8600000"
+    + "&public.retained_costs=400000&public.upfront_costs.procurement=250000"
+    + "&public.upfront_costs.transition=400000&public.upfront_costs.it=300000"
+    + "&public.upfront_costs.legal=100000&supplier.upfront_investment=500000"
+    + "&supplier.annual_operating_cost=8000000")).body.value;
+  const [rating, headline, flags] = await Promise.all([
+    registry.VERDICT(PROPOSAL_RANGE), registry.HEADLINE(PROPOSAL_RANGE),
+    registry.FLAGS(PROPOSAL_RANGE)]);
+  assert.equal(requests.length, 1); // one batch for the three cells
+  assert.deepEqual(JSON.parse(requests[0].init.body).operations.map((o) => o.field),
+                   ["verdict.rating", "verdict.headline", "flags"]);
+  // The worked example (README): viable with cautions, led by the supplier's thin margin.
+  assert.equal(rating, "viable_with_cautions");
+  assert.equal(rating, appraisal.verdict.rating);
+  assert.match(headline, /^Viable with cautions: /);
+  assert.equal(headline, appraisal.verdict.headline);
+  assert.deepEqual([...flags[0]], ["severity", "code", "field", "message"]);
+  assert.deepEqual([...flags.slice(1).map((row) => row[1])], appraisal.flags.map((f) => f.code));
+  assert.ok(flags.slice(1).some((row) => row[1] === "SUPPLIER_CANNOT_ABSORB_OVERRUN"));
+  assert.ok(flags.slice(1).every((row) => row.length === 4 && row[3].length > 20));
 });
 
 test("an unreachable API is #N/A for every waiting cell", async () => {

@@ -22,6 +22,15 @@ test("SVCALC_APPRAISE and SVCALC_CASHFLOWS read a parameter range", () => {
   assert.equal(table[1][table[0].indexOf("public_net")], -1050000);
 });
 
+test("SVCALC_VERDICT, SVCALC_HEADLINE and SVCALC_FLAGS read the verdict and the flags", () => {
+  const { fns } = loadAppsScript();
+  assert.equal(fns.SVCALC_VERDICT(PROPOSAL_RANGE), "viable_with_cautions");
+  assert.match(fns.SVCALC_HEADLINE(PROPOSAL_RANGE), /^Viable with cautions: .*supplier/);
+  const flags = fns.SVCALC_FLAGS(PROPOSAL_RANGE);
+  assert.deepEqual([...flags[0]], ["severity", "code", "field", "message"]);
+  assert.ok(flags.length >= 2 && flags.slice(1).some((r) => r[1] === "SUPPLIER_CANNOT_ABSORB_OVERRUN"));
+});
+
 test("errors are thrown with the server's reason (#ERROR! in Sheets)", () => {
   const { fns } = loadAppsScript();
   assert.throws(() => fns.SVCALC_NPV([[1], ["x"]], 0.05), /values\/1/);

@@ -6,6 +6,9 @@ const vm = require("node:vm");
 const { spawnSync } = require("node:child_process");
 
 const ROOT = path.resolve(__dirname, "..");
+/** The add-in's files as svcalc serves them (GET /addin/functions.js etc.). */
+const WEB = path.resolve(ROOT, "..", "svcalc", "addin", "web");
+/** Set by test/run.js (npm test), which starts svcalc when it is not given. */
 const API_BASE = process.env.SVCALC_API_BASE;
 
 /** The Office.js custom-functions runtime, as far as functions.js uses it. */
@@ -34,7 +37,7 @@ function loadExcelFunctions(base = API_BASE) {
     },
   };
   sandbox.globalThis = sandbox;
-  vm.runInNewContext(fs.readFileSync(path.join(ROOT, "functions.js"), "utf8"), sandbox,
+  vm.runInNewContext(fs.readFileSync(path.join(WEB, "functions.js"), "utf8"), sandbox,
                      { filename: "functions.js" });
   return { registry, requests };
 }
@@ -86,4 +89,4 @@ async function getJson(pathAndQuery) {
   return { status: response.status, body: await response.json() };
 }
 
-module.exports = { ROOT, API_BASE, loadExcelFunctions, loadAppsScript, getJson };
+module.exports = { ROOT, WEB, API_BASE, loadExcelFunctions, loadAppsScript, getJson };

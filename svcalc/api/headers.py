@@ -55,7 +55,9 @@ def add_headers(response: flask.Response) -> flask.Response:
     if "Cache-Control" not in headers:
         revalidate = flask.request.endpoint in REVALIDATE
         headers["Cache-Control"] = "no-cache" if revalidate else "no-store"
-    if response.mimetype == "text/html" and not response.is_streamed:
+    if "Content-Security-Policy" in headers:
+        pass  # a page with a policy of its own keeps it (the Excel add-in's, svcalc/addin)
+    elif response.mimetype == "text/html" and not response.is_streamed:
         html = response.get_data(as_text=True)
         headers["Content-Security-Policy"] = PAGE_POLICY.format(scripts=inline_hashes(html))
     else:

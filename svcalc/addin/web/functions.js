@@ -6,20 +6,25 @@
  * text/plain carrying JSON: a "simple" CORS request, which is all the JavaScript-only custom
  * functions runtime may send (no preflight, no custom headers, no cookies).
  *
- * The API base URL is globalThis.SVCALC_API_BASE when set (functions.html sets it from its own
- * ?api= query parameter, so the manifest's URL chooses the server), else DEFAULT_API_BASE.
- * functions.json is generated from the JSDoc below: npm run build.
+ * Where the API is: the svcalc server that served this file. svcalc serves it at
+ * /addin/functions.js with one line put in front, `globalThis.SVCALC_SERVED_FROM = "<its public
+ * base URL>";`, so the same file works in Excel's JavaScript-only runtime (which loads the script
+ * alone, with no page around it) and in a browser. A host page may set globalThis.SVCALC_API_BASE
+ * first to point it elsewhere (the tests do). Nothing here is edited by hand.
+ * functions.json is generated from the JSDoc below: npm run build (in addin/).
  */
 /* global CustomFunctions */
 
-const DEFAULT_API_BASE = "https://api.svcalc.example";
 /** Cells that ask within this many milliseconds share one request. */
 const BATCH_DELAY_MS = 25;
 /** The API answers at most this many operations per batch. */
 const MAX_OPERATIONS = 1000;
 
 function apiBase() {
-  const base = globalThis.SVCALC_API_BASE || DEFAULT_API_BASE;
+  const base = globalThis.SVCALC_API_BASE || globalThis.SVCALC_SERVED_FROM;
+  if (!base) {
+    throw new Error("no svcalc server: load functions.js from svcalc (/addin/functions.js)");
+  }
   return String(base).replace(/\/+$/, "");
 }
 
@@ -175,6 +180,31 @@ function verdict(proposal) {
 }
 
 /**
+ * The headline of the svcalc verdict: the decisive finding, in one sentence.
+ * @customfunction HEADLINE
+ * @param {any[][]} proposal Parameters, as for APPRAISE.
+ * @returns {Promise<string>} The headline.
+ */
+function headline(proposal) {
+  return enqueue({ operation: "appraisal", params: params(proposal), field: "verdict.headline" });
+}
+
+/** The flags of an appraisal as rows for a sheet: a header row, then one row per flag. */
+const FLAG_COLUMNS = ["severity", "code", "field", "message"];
+
+/**
+ * The flags svcalc raised on a proposal (spills: header row, then one row per flag with its
+ * severity, code, the field it is about and the message with its benchmark and evidence).
+ * @customfunction FLAGS
+ * @param {any[][]} proposal Parameters, as for APPRAISE.
+ * @returns {Promise<any[][]>} The flags.
+ */
+function flags(proposal) {
+  return enqueue({ operation: "appraisal", params: params(proposal), field: "flags" })
+    .then((list) => [FLAG_COLUMNS, ...list.map((flag) => FLAG_COLUMNS.map((c) => flag[c]))]);
+}
+
+/**
  * The year-by-year cash-flow table of a proposal (spills: header row, then years 0..term).
  * @customfunction CASHFLOWS
  * @param {any[][]} proposal Parameters, as for APPRAISE.
@@ -189,4 +219,6 @@ CustomFunctions.associate("IRR", irr);
 CustomFunctions.associate("PAYBACK", payback);
 CustomFunctions.associate("APPRAISE", appraise);
 CustomFunctions.associate("VERDICT", verdict);
+CustomFunctions.associate("HEADLINE", headline);
+CustomFunctions.associate("FLAGS", flags);
 CustomFunctions.associate("CASHFLOWS", cashflows);
