@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.proposals import distinct_proposals  # noqa: E402
 from bench.server import Server, cpu_seconds  # noqa: E402
-from bench.service import LUA, run_wrk, run_wrk_measured  # noqa: E402
+from bench.service import run_wrk, run_wrk_measured, wrk_script  # noqa: E402
 from svcalc.app import create_app  # noqa: E402
 from svcalc.core.flows import public_net, resolve, supplier_net  # noqa: E402
 from svcalc.core.model import (  # noqa: E402
@@ -149,10 +149,7 @@ def bench_batch_http(n: int, rounds: int, duration: float) -> dict[str, float]:
     totals = {"single": [0, 0.0, 0.0], "batch": [0, 0.0, 0.0]}  # proposals, seconds, CPU s
     with tempfile.TemporaryDirectory(prefix="svcalc-bench-portal-") as tmp, \
             Server(workers=2, extra_args=("--max-requests", "0", "--timeout", "120")) as server:
-        (Path(tmp) / "single.json").write_bytes(single)
-        script = Path(tmp) / "single.lua"
-        script.write_text(LUA.format(
-            method="POST", body=f'wrk.body = io.open("{tmp}/single.json", "rb"):read("*a")'))
+        script = wrk_script(Path(tmp) / "single.lua", "POST", single)
         run_wrk(server.url + "/v1/appraisals", script, 2, 8, 2)  # warm up; fails on any non-2xx
         post_back_to_back(server, "/v1/appraisals/batch", batch, 0.0, 2)
         for round_ in range(rounds):

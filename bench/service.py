@@ -40,7 +40,7 @@ FLOOR = 1.5
 LUA = """
 wrk.method = "{method}"
 wrk.headers["Content-Type"] = "application/json"
-{body}
+{headers}{body}
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -50,6 +50,20 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(99), latency.mean))
 end
 """
+
+
+def wrk_script(path: Path, method: str, body: bytes | None = None,
+               headers: dict[str, str] | None = None) -> Path:
+    """Write wrk's Lua script to ``path``: ``method`` with ``body`` (kept beside it) and
+    ``headers``, and the summary line :func:`run_wrk` reads."""
+    line = ""
+    if body is not None:
+        data = path.with_suffix(".json")
+        data.write_bytes(body)
+        line = f'wrk.body = io.open("{data}", "rb"):read("*a")'
+    extra = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in (headers or {}).items())
+    path.write_text(LUA.format(method=method, headers=extra, body=line))
+    return path
 
 
 def check_answer(base: str, body: bytes) -> bytes:
@@ -134,10 +148,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     server_args = ("--max-requests", "0")
     with tempfile.TemporaryDirectory(prefix="svcalc-bench-") as tmp, \
             contextlib.ExitStack() as stack:
-        (Path(tmp) / "body.json").write_bytes(body)
-        script = Path(tmp) / "post.lua"
-        script.write_text(LUA.format(
-            method="POST", body=f'wrk.body = io.open("{tmp}/body.json", "rb"):read("*a")'))
+        script = wrk_script(Path(tmp) / "post.lua", "POST", body)
         servers = {"new": stack.enter_context(Server(workers=2, extra_args=server_args))}
         if not why:
             tree = stack.enter_context(worktree(args.baseline))

@@ -38,7 +38,7 @@ from typing import Any
 from bench.postgres import PostgresServer, PostgresUnavailable
 from bench.proposals import BENCH_PROPOSAL
 from bench.server import Server, children, cpu_seconds
-from bench.service import run_wrk
+from bench.service import run_wrk, wrk_script
 from svcalc.api import examples
 from svcalc.store import ids, keys, migrate
 from svcalc.store.database import Store
@@ -49,30 +49,8 @@ LIST_FLOOR = 2.0
 SMALL = 100
 ENV = {"SVCALC_RATELIMIT_PER_KEY": "100000000 per minute", "SVCALC_LOG_LEVEL": "WARNING"}
 
-LUA = """
-wrk.method = "{method}"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer {key}"
-{body}
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {{"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, ' ..
-    '"status": %d, "timeout": %d, "p50_us": %d, "p99_us": %d, "mean_us": %f}}\\n',
-    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(99), latency.mean))
-end
-"""
-
-
 def script(folder: Path, name: str, method: str, key: str, body: bytes | None = None) -> Path:
-    path = folder / f"{name}.lua"
-    line = ""
-    if body is not None:
-        (folder / f"{name}.json").write_bytes(body)
-        line = f'wrk.body = io.open("{folder}/{name}.json", "rb"):read("*a")'
-    path.write_text(LUA.format(method=method, key=key, body=line))
-    return path
+    return wrk_script(folder / f"{name}.lua", method, body, {"Authorization": f"Bearer {key}"})
 
 
 def fill(url: str, rows: int) -> str:

@@ -46,6 +46,24 @@ def client(app):
 
 
 @pytest.fixture
+def log_text():
+    """The log as wsgi.py configures it (JSON lines), captured while a test runs; the root
+    logger is restored after."""
+    import io
+    import logging
+
+    from svcalc.api import observability
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    stream = io.StringIO()
+    observability.configure_logging("INFO", stream)
+    yield stream.getvalue
+    root.handlers[:], level = saved
+    root.setLevel(level)
+
+
+@pytest.fixture
 def proposal() -> dict[str, Any]:
     """A fresh deep copy of the documented worked example, safe to modify."""
     return copy.deepcopy(examples.PROPOSAL)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import shutil
@@ -13,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from svcalc.api import observability
 from svcalc.app import create_app
 from svcalc.config import DEFAULTS
 
@@ -103,15 +101,9 @@ def test_errors_carry_the_request_id(client):
 # -- log lines -----------------------------------------------------------------------------------
 
 @pytest.fixture
-def log_lines():
-    """Capture JSON log lines as wsgi.py configures them, and restore the root logger after."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    stream = io.StringIO()
-    observability.configure_logging("INFO", stream)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    root.handlers[:], level = saved
-    root.setLevel(level)
+def log_lines(log_text):
+    """The JSON log lines captured while the test runs."""
+    return lambda: [json.loads(line) for line in log_text().splitlines()]
 
 
 def test_one_json_line_per_request_without_body(client, proposal, log_lines):

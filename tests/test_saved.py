@@ -4,13 +4,11 @@ a real PostgreSQL server (the ``backend`` fixture)."""
 from __future__ import annotations
 
 import copy
-import io
 import json
-import logging
 
 import pytest
 
-from svcalc.api import examples, observability
+from svcalc.api import examples
 from svcalc.app import create_app
 from svcalc.store.database import Store
 from svcalc.store.models import SavedAppraisal
@@ -228,18 +226,7 @@ def test_hostile_ids_and_filters_answer_4xx_and_change_nothing(web, url, key, va
 
 # -- logs ----------------------------------------------------------------------------------------
 
-@pytest.fixture
-def log_lines():
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    stream = io.StringIO()
-    observability.configure_logging("INFO", stream)
-    yield lambda: stream.getvalue()
-    root.handlers[:], level = saved
-    root.setLevel(level)
-
-
-def test_no_key_body_or_query_string_in_the_logs(web, url, key, proposal, log_lines):
+def test_no_key_body_or_query_string_in_the_logs(web, url, key, proposal, log_text):
     proposal["name"] = "SECRET-PROPOSAL-NAME"
     web.post(SAVED, json=proposal, headers=bearer(key))
     web.post(SAVED, json=proposal, headers={**bearer("svc_SECRET-WRONG-KEY")})
@@ -251,7 +238,7 @@ def test_no_key_body_or_query_string_in_the_logs(web, url, key, proposal, log_li
     other = copy.deepcopy(proposal)
     other["term_years"] = 11
     web.post(SAVED, json=other, headers={**bearer(key), "Idempotency-Key": "SECRET-IK"})
-    text = log_lines()
+    text = log_text()
     lines = [json.loads(line) for line in text.splitlines()]
     assert len([x for x in lines if x["logger"] == "svcalc.access"]) == 7
     assert "/v1/sheets/series" in text

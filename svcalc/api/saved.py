@@ -67,7 +67,7 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _summary(saved: appraisals.Summary | appraisals.Saved) -> dict[str, Any]:
+def _summary(saved: appraisals.Summary) -> dict[str, Any]:
     return {"id": saved.id, "saved_at": _iso(saved.saved_at), "name": saved.name,
             "rating": saved.rating, "method_version": saved.method_version,
             "reference_version": saved.reference_version,

@@ -62,16 +62,9 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
-class Saved:
-    """A saved appraisal in full."""
+class Saved(Summary):
+    """A saved appraisal in full: its summary, then what a summary leaves out."""
 
-    id: str
-    saved_at: datetime
-    name: str | None
-    rating: str
-    method_version: str
-    reference_version: str
-    proposal_sha256: str
     request_id: str
     idempotency_key: str | None
     proposal: str
