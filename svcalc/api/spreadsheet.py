@@ -17,7 +17,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from svcalc import core
 from svcalc.api import admission, auth, examples, flat, limits
-from svcalc.api.problems import PROBLEM_BASE, PROBLEM_TYPES, flatten
+from svcalc.api.problems import PROBLEM_BASE, PROBLEM_TYPES, ProblemErrorSchema, flatten
 from svcalc.api.render import body
 from svcalc.api.schemas.appraisal import AppraisalSchema
 from svcalc.api.schemas.fields import (
@@ -173,20 +173,20 @@ class SheetOperationSchema(Schema):
         validate.Length(max=200), Pattern(r"^[a-z0-9_.]*$", error="Not a dotted path.")],
         metadata=doc("Dotted path of the figure (as the GET endpoints' field).", "public.npv"))
     params = fields.Dict(
-        keys=fields.String(validate=validate.Length(max=100)), values=fields.Raw(),
+        keys=fields.String(validate=validate.Length(max=100)),
+        values=fields.Raw(metadata={"oneOf": [
+            {"type": "number"}, {"type": "string", "maxLength": 2000},
+            {"type": "array", "maxItems": 60, "items": {"type": "number"}},
+            {"type": "array", "maxItems": 20, "items": {"type": "string", "maxLength": 300}}]}),
         validate=validate.Length(max=100),
-        metadata={**doc("The proposal as flat parameters, named as the GET query parameters "
-                          "(public.annual_payment ...): a number, a string, a list of numbers "
-                          "(one per contract year), or a list of strings (risk.evidence).",
-                          {"term_years": 10, "public.baseline_annual_cost": 10000000}),
-                  "maxProperties": 100,
-                  "additionalProperties": {"oneOf": [
-                      {"type": "number"}, {"type": "string", "maxLength": 2000},
-                      {"type": "array", "maxItems": 60, "items": {"type": "number"}},
-                      {"type": "array", "maxItems": 20, "items": {"type": "string",
-                                                                 "maxLength": 300}}]}})
+        metadata=doc("The proposal as flat parameters, named as the GET query parameters "
+                     "(public.annual_payment ...): a number, a string, a list of numbers "
+                     "(one per contract year), or a list of strings (risk.evidence).",
+                     {"term_years": 10, "public.baseline_annual_cost": 10000000}))
     proposal = fields.Dict(metadata={**doc(
-        "The proposal as a full JSON object (see Proposal), instead of params.", None),
+        "The proposal as a full JSON object (see Proposal), instead of params.",
+        {"term_years": 10, "public": {"baseline_annual_cost": 10000000, "annual_payment": 8600000},
+         "supplier": {"annual_operating_cost": 8000000}}),
         "allOf": [{"$ref": "#/components/schemas/Proposal"}]})
     values = fields.List(
         fields.Float(allow_nan=False, validate=validate.Range(-MONEY_MAX, MONEY_MAX)),
@@ -240,9 +240,8 @@ class ItemProblemSchema(Schema):
                                                          "1 field is invalid."))
     instance = fields.String(required=True, metadata=doc("The request path.",
                                                            "/v1/sheets/batch"))
-    errors = fields.List(fields.Dict(), required=True, metadata={
-        "description": "Every invalid field: {pointer, detail}, pointers into the batch body.",
-        "items": {"$ref": "#/components/schemas/ProblemError"}})
+    errors = fields.List(fields.Nested(ProblemErrorSchema), required=True, metadata={
+        "description": "Every invalid field: {pointer, detail}, pointers into the batch body."})
     index = fields.Integer(required=True, metadata=doc("The operation's index.", 3,
                                                          "position in operations (0-based)"))
 
