@@ -174,10 +174,17 @@ def test_comparison_ranks_by_risk_adjusted_npsv_hand_checked(client):
     assert ranked == [("B", 1), ("A", 2), ("business_as_usual", 3), ("C", 4)]
     npsv = {o["option"]: o["npsv_risk_adjusted"] for o in result["options"]}
     df = 1 / 1.1 + 1 / 1.21
-    assert npsv["A"] == pytest.approx(100 * df)
-    assert npsv["B"] == pytest.approx(50 * df + 100 * df)
-    assert npsv["C"] == pytest.approx(-50 * df)
+    # Money is rounded to 2 decimals in every answer (the API description), comparisons included.
+    assert npsv["A"] == round(100 * df, 2) == 173.55
+    assert npsv["B"] == round(50 * df + 100 * df, 2) == 260.33
+    assert npsv["C"] == round(-50 * df, 2) == -86.78
     assert npsv["business_as_usual"] == 0.0
+    for option in result["options"]:
+        for name in ("npsv", "npsv_risk_adjusted", "public_npv", "public_npv_risk_adjusted",
+                     "social_value", "social_value_risk_adjusted", "supplier_npv",
+                     "supplier_npv_risk_adjusted"):
+            value = option[name]
+            assert value is None or value == round(value, 2), (option["option"], name, value)
     assert result["preferred"] == "B" and result["reason"].startswith("B has the highest")
     bau = result["options"][2]
     assert bau["counterfactual"] and bau["verdict"] is None and bau["flags"] == []

@@ -300,33 +300,14 @@ def examples_comparison() -> dict[str, Any]:
 
 def comparison_example() -> dict[str, Any]:
     """The response to :func:`examples_comparison` (computed)."""
-    data = ComparisonRequestSchema().load(copy.deepcopy(examples_comparison()))
-    out: dict[str, Any] = body(comparison(data))
-    return out
+    return comparison(ComparisonRequestSchema().load(copy.deepcopy(examples_comparison())))
 
 
 def comparison(data: dict[str, Any]) -> dict[str, Any]:
-    """The comparison of the loaded request ``data``, shaped for :class:`ComparisonSchema`."""
+    """The comparison of the loaded request ``data`` as the response body (money rounded)."""
     opts = [(o["option"], o["proposal"]) for o in data["options"]]
-    result = compare(opts, currency=opts[0][1].currency)
-    rows = []
-    for r in result.options:
-        a = r.appraisal
-        rows.append({
-            "rank": r.rank, "option": r.option, "counterfactual": r.counterfactual,
-            "npsv_risk_adjusted": r.npsv_risk_adjusted, "npsv": r.npsv,
-            "public_npv_risk_adjusted": r.public_npv_risk_adjusted, "public_npv": r.public_npv,
-            "social_value_risk_adjusted": r.social_value_risk_adjusted,
-            "social_value": r.social_value,
-            "supplier_npv": None if a is None else a.supplier.npv,
-            "supplier_npv_risk_adjusted": None if a is None else a.supplier.npv_risk_adjusted,
-            "verdict": None if a is None else a.verdict,
-            "sustainable": None if a is None else a.verdict.sustainable,
-            "flags": [] if a is None else a.flags,
-            "scores": None if a is None or a.social_value is None else a.social_value.scores,
-        })
-    return {"ranked_by": result.ranked_by, "preferred": result.preferred,
-            "reason": result.reason, "options": rows}
+    out: dict[str, Any] = body(compare(opts, currency=opts[0][1].currency))
+    return out
 
 
 # --------------------------------------------------------------------------- operations

@@ -23,7 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from svcalc.core.appraisal import appraise
-from svcalc.core.model import Appraisal, Proposal
+from svcalc.core.model import (
+    Appraisal,
+    Flag,
+    Money,
+    Proposal,
+    Scores,
+    Sustainable,
+    Verdict,
+)
 from svcalc.core.texts import money
 
 __all__ = ["BAU", "ComparedOption", "Comparison", "compare"]
@@ -34,18 +42,25 @@ BAU = "business_as_usual"
 
 @dataclass(frozen=True, slots=True)
 class ComparedOption:
-    """One option's place in the ranking. ``appraisal`` is ``None`` for business as usual."""
+    """One option's place in the ranking. The supplier's figures, verdict, sustainability and
+    scores are ``None`` for business as usual (and ``scores`` for an option with no social value
+    block); its flags are empty."""
 
     rank: int
     option: str
     counterfactual: bool
-    npsv: float
-    npsv_risk_adjusted: float
-    public_npv: float
-    public_npv_risk_adjusted: float
-    social_value: float
-    social_value_risk_adjusted: float
-    appraisal: Appraisal | None
+    npsv_risk_adjusted: Money
+    npsv: Money
+    public_npv_risk_adjusted: Money
+    public_npv: Money
+    social_value_risk_adjusted: Money
+    social_value: Money
+    supplier_npv: Money | None
+    supplier_npv_risk_adjusted: Money | None
+    verdict: Verdict | None
+    sustainable: Sustainable | None
+    flags: list[Flag]
+    scores: Scores | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +74,16 @@ class Comparison:
 
 
 def _row(label: str, a: Appraisal) -> ComparedOption:
-    return ComparedOption(rank=0, option=label, counterfactual=False, npsv=a.public.npsv,
-                          npsv_risk_adjusted=a.public.npsv_risk_adjusted,
-                          public_npv=a.public.npv,
+    return ComparedOption(rank=0, option=label, counterfactual=False,
+                          npsv_risk_adjusted=a.public.npsv_risk_adjusted, npsv=a.public.npsv,
                           public_npv_risk_adjusted=a.public.npv_risk_adjusted,
-                          social_value=a.social_value.present_value,
+                          public_npv=a.public.npv,
                           social_value_risk_adjusted=a.social_value.present_value_risk_adjusted,
-                          appraisal=a)
+                          social_value=a.social_value.present_value,
+                          supplier_npv=a.supplier.npv,
+                          supplier_npv_risk_adjusted=a.supplier.npv_risk_adjusted,
+                          verdict=a.verdict, sustainable=a.verdict.sustainable, flags=a.flags,
+                          scores=a.social_value.scores)
 
 
 def _order(rows: Sequence[ComparedOption], key: str) -> list[ComparedOption]:
@@ -79,9 +97,11 @@ def compare(options: Sequence[tuple[str, Proposal]], currency: str = "GBP") -> C
     The proposals must share term and discounting (the API checks it, naming the field).
     """
     rows = [_row(label, appraise(p)) for label, p in options]
-    bau = ComparedOption(rank=0, option=BAU, counterfactual=True, npsv=0.0, npsv_risk_adjusted=0.0,
-                         public_npv=0.0, public_npv_risk_adjusted=0.0, social_value=0.0,
-                         social_value_risk_adjusted=0.0, appraisal=None)
+    bau = ComparedOption(rank=0, option=BAU, counterfactual=True, npsv_risk_adjusted=0.0,
+                         npsv=0.0, public_npv_risk_adjusted=0.0, public_npv=0.0,
+                         social_value_risk_adjusted=0.0, social_value=0.0, supplier_npv=None,
+                         supplier_npv_risk_adjusted=None, verdict=None, sustainable=None,
+                         flags=[], scores=None)
     ranked = [replace(r, rank=i + 1)
               for i, r in enumerate(_order([*rows, bau], "npsv_risk_adjusted"))]
     stated_top = _order([*rows, bau], "npsv")[0].option
@@ -93,14 +113,14 @@ def compare(options: Sequence[tuple[str, Proposal]], currency: str = "GBP") -> C
                   f"present social value; the best, {best.option}, has "
                   f"{money(best.npsv_risk_adjusted, currency)}.")
     else:
-        assert top.appraisal is not None and runner is not None
+        assert top.verdict is not None and runner is not None
         lead = top.npsv_risk_adjusted - runner.npsv_risk_adjusted
         reason = (f"{top.option} has the highest risk-adjusted net present social value, "
                   f"{money(top.npsv_risk_adjusted, currency)} (public NPV "
                   f"{money(top.public_npv_risk_adjusted, currency)} + social value "
                   f"{money(top.social_value_risk_adjusted, currency)}), "
                   f"{money(lead, currency)} ahead of {runner.option}; its verdict is "
-                  f"{top.appraisal.verdict.rating}.")
+                  f"{top.verdict.rating}.")
     if stated_top != top.option:
         reason += (f" On stated figures {stated_top} would rank first: its case depends on "
                    f"assumptions that optimism bias removes.")
