@@ -167,3 +167,29 @@ def test_reference_exposes_the_new_sections(client):
     assert ref["evidence_grades"]["haircuts"]["1"] == 0.0
     # No National TOMs or HACT values are shipped (their licences forbid it).
     assert set(ref["social_value_proxies"]["proxies"]) == {"wellby", "carbon"}
+
+
+def test_cross_field_errors_come_with_the_field_errors(client, full):
+    """A rule across fields is checked in the same pass as the fields: one answer names all."""
+    full["term_years"] = 10
+    full["public"]["annual_payment"] = [1.0] * 9                   # 9 values for 10 years
+    full["price_basis"] = "nominal"                                # and no inflation
+    full["public"]["retained_costs"] = -5                          # a field error beside it
+    full["supplier"]["cost_of_capital"] = "eight per cent"         # a field error
+    full["channel_shift"]["channels"][0]["share_now"] = 0.4        # shares sum to 1.1
+    full["channel_shift"]["channels"][1]["unit_cost"] = -1         # a field error in channels
+    full["channel_shift"]["channels"][2]["channel"] = "telephone"  # listed twice
+    outcome = full["social_value"]["outcomes"][0]
+    del outcome["source"]                                          # unit_value without source
+    outcome["proxy"] = "wellby"                                    # and both value and proxy
+    outcome["deadweight"] = 1.5                                    # a field error
+    del full["social_value"]["base_calendar_year"]                 # carbon needs a calendar
+    full["social_value"]["outcomes"][1]["quantity"] = -1           # ... and a field error there
+    assert _pointers(client.post("/v1/appraisals", json=full)) == {
+        "#/public/annual_payment", "#/public/retained_costs", "#/inflation",
+        "#/supplier/cost_of_capital",
+        "#/channel_shift/channels", "#/channel_shift/channels/1/unit_cost",
+        "#/channel_shift/channels/2/channel",
+        "#/social_value/outcomes/0/unit_value", "#/social_value/outcomes/0/source",
+        "#/social_value/outcomes/0/deadweight", "#/social_value/base_calendar_year",
+        "#/social_value/outcomes/1/quantity"}

@@ -49,7 +49,8 @@ def field2generator_friendly(self: Any, field: fields.Field,
     """apispec attribute function (runs last): the forms every common generator reads.
 
     >>> from marshmallow import fields
-    >>> field2generator_friendly(None, fields.Dict(), {"type": "object", "additionalProperties": {}})
+    >>> free = {"type": "object", "additionalProperties": {}}
+    >>> field2generator_friendly(None, fields.Dict(), free)
     {'additionalProperties': True}
     >>> ret = {"anyOf": [{"$ref": "#/components/schemas/A"}, {"type": "object", "nullable": True}]}
     >>> field2generator_friendly(None, fields.Raw(), ret), ret

@@ -6,6 +6,7 @@ so a misspelt field from a spreadsheet is an error, never silently ignored.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
@@ -202,17 +203,27 @@ class ChannelShiftSchema(Schema):
                        "public. When the supplier does, annual_payment is the whole price "
                        "including contact handling.", "supplier"))
 
-    @validates_schema
-    def _check_channels(self, data: dict[str, Any], **_: Any) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _check_channels(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        # Read from the request as sent, so the rule is checked in the same pass as the
+        # channels' own fields: a channel with a bad field is missing from ``data``.
+        channels = original.get("channels") if isinstance(original, dict) else None
+        if not isinstance(channels, list):
+            return
+        channels = [ch if isinstance(ch, dict) else {} for ch in channels]
         errors: dict[str, Any] = {}
-        channels = data["channels"]
         seen: set[str] = set()
         for i, ch in enumerate(channels):
-            if ch.channel in seen:
+            name = ch.get("channel")
+            if isinstance(name, str) and name in seen:
                 errors.setdefault("channels", {})[i] = {"channel": ["Listed more than once."]}
-            seen.add(ch.channel)
+            if isinstance(name, str):
+                seen.add(name)
         for key in ("share_now", "share_target"):
-            total = sum(getattr(ch, key) for ch in channels)
+            shares = [ch.get(key) for ch in channels]
+            if not all(type(v) in (int, float) and math.isfinite(v) for v in shares):
+                continue  # a missing or non-numeric share is its own field's error
+            total = math.fsum(shares)
             if abs(total - 1.0) > _SHARE_TOLERANCE:
                 errors.setdefault("channels", {}).setdefault("_schema", []).append(
                     f"{key} must sum to 1 across channels (within 1e-6); it sums to {total:.6g}.")
@@ -262,14 +273,17 @@ class OutcomeSchema(Schema):
                        "service; 3 before/after without comparison; 4 modelled from benchmarks; "
                        "5 asserted. Sets the haircut in the risk-adjusted view.", 3, "grade"))
 
-    @validates_schema
-    def _check_value(self, data: dict[str, Any], **_: Any) -> None:
-        has_value, has_proxy = "unit_value" in data, "proxy" in data
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _check_value(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        given = original if isinstance(original, dict) else {}
+        errors: dict[str, list[str]] = {}
+        has_value, has_proxy = "unit_value" in given, "proxy" in given
         if has_value == has_proxy:
-            raise ValidationError("Give exactly one of unit_value and proxy.", "unit_value")
-        if has_value and "source" not in data:
-            raise ValidationError("Required with unit_value: say where the value comes from.",
-                                  "source")
+            errors["unit_value"] = ["Give exactly one of unit_value and proxy."]
+        if has_value and "source" not in given:
+            errors["source"] = ["Required with unit_value: say where the value comes from."]
+        if errors:
+            raise ValidationError(errors)
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> model.Outcome:
@@ -288,14 +302,18 @@ class SocialValueSchema(Schema):
         metadata=doc("Calendar year of year 0; required when an outcome uses a proxy that "
                        "varies by year (carbon).", 2026, "calendar year"))
 
-    @validates_schema
-    def _check_calendar(self, data: dict[str, Any], **_: Any) -> None:
-        if "base_calendar_year" in data:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _check_calendar(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        given = original if isinstance(original, dict) else {}
+        outcomes = given.get("outcomes")
+        if "base_calendar_year" in given or not isinstance(outcomes, list):
             return
-        for i, o in enumerate(data["outcomes"]):
-            values = REFERENCE["social_value_proxies"]["proxies"].get(o.proxy or "", {})
+        proxies = REFERENCE["social_value_proxies"]["proxies"]
+        for i, o in enumerate(outcomes):
+            proxy = o.get("proxy") if isinstance(o, dict) else None
+            values = proxies.get(proxy, {}) if isinstance(proxy, str) else {}
             if any(v["year"] is not None for v in values.get("values", ())):
-                raise ValidationError(f"Required: outcome {i} uses the {o.proxy} proxy, which "
+                raise ValidationError(f"Required: outcome {i} uses the {proxy} proxy, which "
                                       "varies by calendar year.", "base_calendar_year")
 
     @post_load
@@ -459,15 +477,18 @@ class ProposalSchema(Schema):
                                metadata={"description": "Optional: a Monte Carlo simulation of "
                                                         "both NPVs (response: simulation)."})
 
-    @validates_schema(skip_on_field_errors=False)
-    def _check_consistency(self, data: dict[str, Any], **_: Any) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _check_consistency(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        # The lengths are read from the request as sent, so they are checked even when another
+        # field of the same side is bad (and the side is missing from ``data``).
         errors: dict[str, Any] = {}
         term = data.get("term_years")
+        given = original if isinstance(original, dict) else {}
         if isinstance(term, int):
             for block, name in YEARLY_FIELDS:
-                side = data.get(block)
-                value = getattr(side, name, None)
-                if isinstance(value, tuple) and len(value) != term:
+                side = given.get(block)
+                value = side.get(name) if isinstance(side, dict) else None
+                if isinstance(value, list) and len(value) != term:
                     errors.setdefault(block, {})[name] = [
                         f"Expected {term} values (one per contract year, term_years = {term}), "
                         f"got {len(value)}."
