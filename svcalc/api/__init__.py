@@ -80,10 +80,9 @@ from typing import Any
 
 import flask
 import flask_smorest
-from flask_smorest.utils import prepare_response
 
 from svcalc.api.parsing import BodyParser
-from svcalc.api.problems import PROBLEM_MEDIA_TYPE, ProblemSchema, handle_http_exception
+from svcalc.api.problems import ProblemSchema, document_problem, handle_http_exception
 from svcalc.core.errors import ProposalError
 
 flask_smorest.Blueprint.ARGUMENTS_PARSER = BodyParser()
@@ -113,14 +112,9 @@ class Api(flask_smorest.Api):
         # smorest registers its error responses as application/json in this private method;
         # svcalc's are problem+json. tests/test_openapi.py fails loudly if an upgrade breaks this.
         for status in http.HTTPStatus:
-            response: dict[str, Any] = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
-                response["schema"] = self.ERROR_SCHEMA
-            prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
-            self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
-        prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
-        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+                document_problem(self, status.name, status.phrase)
+        document_problem(self, "DEFAULT_ERROR", "Default error response")
 
 
 def register(app: flask.Flask) -> Api:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
-from svcalc.api.problems import PROBLEM_MEDIA_TYPE, ProblemSchema
+from svcalc.api.problems import EXAMPLES, PROBLEM_MEDIA_TYPE, ProblemSchema
 from svcalc.api.render import body
 from svcalc.core.errors import ProposalError
 from svcalc.core.model import Proposal
@@ -36,7 +36,7 @@ def document_body_errors(bp: Blueprint) -> Callable[[View], View]:
 def document_busy(bp: Blueprint) -> Callable[[View], View]:
     """Declare the 503 of an operation that may be heavy (svcalc/api/admission.py)."""
     return bp.alt_response(
-        503, schema=ProblemSchema, content_type=PROBLEM_MEDIA_TYPE,
+        503, schema=ProblemSchema, content_type=PROBLEM_MEDIA_TYPE, example=EXAMPLES["SERVER_BUSY"],
         description="The server is busy: every heavy-work slot is taken (problem type "
                     "server-busy; retry after Retry-After seconds), or the request computed "
                     "past the server's budget (compute-budget-exceeded; send a smaller one).",
