@@ -105,11 +105,12 @@ def consistent(operation: Any, body: Any) -> Any:
     return body
 
 
-def consistent_query(operation: Any, query: dict[str, Any]) -> dict[str, Any]:
+def consistent_query(operation: Any, query: dict[str, Any],
+                     path_parameters: dict[str, Any] | None = None) -> dict[str, Any]:
     """``query`` with the cross-field rules the spec states in words applied: a comma-separated
     per-year list (``x-length-equals: term_years``) of the wrong length becomes its first value
     (one number applies to every year), a nominal price basis gets an inflation rate, and
-    format=text names one figure."""
+    format=text (in the query, or the path of a text operation) names one figure."""
     params = {p["name"]: p.get("schema", {})
               for p in operation.definition.raw.get("parameters", []) if p.get("in") == "query"}
     term = query.get("term_years")
@@ -127,7 +128,8 @@ def consistent_query(operation: Any, query: dict[str, Any]) -> dict[str, Any]:
             and "inflation" in params:
         fixed["inflation"] = 0.02
     # format=text is one bare value, so it needs a field naming one figure (not a block).
-    if query.get("format") == "text" and "example" in params.get("field", {}):
+    fmt = query.get("format") or (path_parameters or {}).get("format")
+    if fmt == "text" and "example" in params.get("field", {}):
         fixed["field"] = params["field"]["example"]
     return fixed
 
@@ -175,7 +177,7 @@ def test_every_operation_honours_the_contract(case):
     if isinstance(case.body, dict):
         case.body = consistent(case.operation, case.body)
     if isinstance(case.query, dict):
-        case.query = consistent_query(case.operation, case.query)
+        case.query = consistent_query(case.operation, case.query, case.path_parameters)
     # The key of the seeded organisation, on every operation (those that need none ignore it;
     # schemathesis' ignored_auth check calls the ones that need one without it, too).
     case.call_and_validate(headers={"Authorization": f"Bearer {KEY}"})

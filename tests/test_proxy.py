@@ -364,7 +364,7 @@ def test_every_operation_honours_the_contract_through_the_proxy(case, deployment
     if isinstance(case.body, dict):
         case.body = consistent(case.operation, case.body)
     if isinstance(case.query, dict):
-        case.query = consistent_query(case.operation, case.query)
+        case.query = consistent_query(case.operation, case.query, case.path_parameters)
     case.call_and_validate(base_url=proxy.url)
 
 

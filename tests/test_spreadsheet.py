@@ -109,7 +109,7 @@ def test_csv_and_xml_of_a_block_are_flat(client):
     rows = {r["field"]: r for r in csv.DictReader(io.StringIO(csv_text))}
     assert float(rows["public.npv"]["value"]) == pytest.approx(PUBLIC_NPV, abs=0.01)
     xml = client.get(url("appraisal", **FLAT, field="public", format="xml"))
-    assert xml.mimetype == "application/xml"
+    assert xml.mimetype == "text/xml"
     root = ET.fromstring(xml.data)
     npv = root.find("value[@name='public.npv']").text
     assert float(npv) == pytest.approx(PUBLIC_NPV, abs=0.01)
@@ -302,3 +302,37 @@ def test_cors_can_be_switched_off_from_the_environment(monkeypatch):
     client = create_app({"TESTING": True}).test_client()
     response = client.get("/healthz", headers={"Origin": "https://addin.example"})
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+@pytest.mark.parametrize("path, params, fmt", [
+    ("appraisal", {**FLAT, "field": "public.npv"}, "text"),
+    ("appraisal", {**FLAT, "field": "public"}, "csv"),
+    ("appraisal", {**FLAT, "field": "verdict"}, "xml"),
+    ("series", {"values": "-1000,300,400,500", "rate": 0.05, "field": "npv"}, "text"),
+    ("series", {"values": "-1000,300,400,500", "rate": 0.05}, "csv"),
+    ("series", {"values": "-1000,300,400,500"}, "xml"),
+    ("cash-flows", FLAT, "csv"),
+    ("cash-flows", FLAT, "xml"),
+])
+def test_text_operations_answer_as_format_does(client, path, params, fmt):
+    """GET /v1/sheets/<path>/<fmt> is its own operation (a string for generated clients) and
+    answers byte for byte what ?format=<fmt> answers."""
+    own = client.get(f"/v1/sheets/{path}/{fmt}?" + urlencode(params))
+    legacy = client.get(url(path, **params, format=fmt))
+    assert own.status_code == legacy.status_code == 200, own.get_data(as_text=True)
+    assert own.headers["Content-Type"] == legacy.headers["Content-Type"]
+    assert own.data == legacy.data
+
+
+def test_text_operations_refuse_what_they_do_not_write(client, proposal):
+    assert client.get("/v1/sheets/cash-flows/text?" + urlencode(FLAT)).status_code == 404
+    assert client.get("/v1/sheets/appraisal/json?" + urlencode(FLAT)).status_code == 404
+    block = client.get("/v1/sheets/appraisal/text?" + urlencode({**FLAT, "field": "public"}))
+    assert block.status_code == 422
+    assert [e["pointer"] for e in block.json["errors"]] == ["#/query/field"]
+    mixed = client.get("/v1/sheets/appraisal/csv?" + urlencode({**FLAT, "format": "json"}))
+    assert mixed.status_code == 422  # the representation is the path's: no format parameter
+    assert [e["pointer"] for e in mixed.json["errors"]] == ["#/query/format"]
+    posted = client.post("/v1/sheets/cash-flows/csv", json=proposal)
+    assert posted.status_code == 200 and posted.mimetype == "text/csv"
+    assert posted.data == client.post("/v1/sheets/cash-flows?format=csv", json=proposal).data

@@ -45,7 +45,7 @@ MEDIA_TYPES = {
     "json": "application/json",
     "text": "text/plain",
     "csv": "text/csv",
-    "xml": "application/xml",
+    "xml": "text/xml",  # RFC 7303: the same as application/xml; generated clients read text/*
 }
 
 #: Fractional digits a number in a comma-separated list may carry (spreadsheets: ROUND(x, 9)).

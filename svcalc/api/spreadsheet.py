@@ -97,7 +97,7 @@ class TableSchema(Schema):
 # --------------------------------------------------------------------------- query schemas
 
 
-def _format_field(choices: tuple[str, ...]) -> fields.String:
+def _format_field(choices: tuple[str, ...], text_path: str) -> fields.String:
     what = {
         "json": "json (default)",
         "text": "text (one bare value with . decimals, #N/A when the figure does not exist; for "
@@ -106,8 +106,9 @@ def _format_field(choices: tuple[str, ...]) -> fields.String:
         "xml": "xml (flat, no namespaces; for FILTERXML)",
     }
     return fields.String(load_default="json", validate=validate.OneOf(choices), metadata=doc(
-        "Representation of the answer: " + ", ".join(what[c] for c in choices) + ".",
-        "text" if "text" in choices else "csv"))
+        "Representation of the answer: " + ", ".join(what[c] for c in choices) + ". Only json is "
+        f"typed by generated clients: they get the others as strings from {text_path}, which "
+        "answers the same.", "json"))
 
 
 APPRAISAL_FIELD_PATTERN = flat.field_pattern(AppraisalSchema())
@@ -131,18 +132,24 @@ def _figure_field(pattern: str, description: str, example: str) -> fields.String
 
 
 FlatProposalSchema = Schema.from_dict(FLAT_PROPOSAL, name="FlatProposal")
-AppraisalFigureQuerySchema = Schema.from_dict({
+_APPRAISAL_QUERY = {
     **flat.flat_fields(ProposalSchema()),
     "field": _figure_field(APPRAISAL_FIELD_PATTERN, _APPRAISAL_FIELD_DOC, "public.npv"),
-    "format": _format_field(flat.FORMATS),
+}
+AppraisalFigureTextQuerySchema = Schema.from_dict(_APPRAISAL_QUERY, name="AppraisalFigureTextQuery")
+AppraisalFigureQuerySchema = Schema.from_dict({
+    **_APPRAISAL_QUERY, "format": _format_field(flat.FORMATS, "/v1/sheets/appraisal/{format}"),
 }, name="AppraisalFigureQuery")
+CashFlowTextQuerySchema = Schema.from_dict(flat.flat_fields(ProposalSchema()),
+                                           name="CashFlowTextQuery")
 CashFlowQuerySchema = Schema.from_dict({
     **flat.flat_fields(ProposalSchema()),
-    "format": _format_field(flat.TABLE_FORMATS),
+    "format": _format_field(flat.TABLE_FORMATS, "/v1/sheets/cash-flows/{format}"),
 }, name="CashFlowQuery")
-TableFormatQuerySchema = Schema.from_dict({"format": _format_field(flat.TABLE_FORMATS)},
-                                          name="TableFormatQuery")
-SeriesQuerySchema = Schema.from_dict({
+TableFormatQuerySchema = Schema.from_dict(
+    {"format": _format_field(flat.TABLE_FORMATS, "/v1/sheets/cash-flows/{format}")},
+    name="TableFormatQuery")
+_SERIES_QUERY = {
     "values": flat.NumberList(
         minimum=-MONEY_MAX, maximum=MONEY_MAX, max_items=MAX_GET_VALUES, min_items=1,
         required=True, description="Cash flows, year 0 first, comma-separated (up to 9 decimals; "
@@ -154,7 +161,10 @@ SeriesQuerySchema = Schema.from_dict({
                                    "exclusiveMinimum": True}),
     "field": _figure_field(SERIES_FIELD_PATTERN, "Which figure: npv, irr, payback_years, "
                            "discounted_payback_years. Leave it out for all of them.", "npv"),
-    "format": _format_field(flat.FORMATS),
+}
+SeriesTextQuerySchema = Schema.from_dict(_SERIES_QUERY, name="SeriesTextQuery")
+SeriesQuerySchema = Schema.from_dict({
+    **_SERIES_QUERY, "format": _format_field(flat.FORMATS, "/v1/sheets/series/{format}"),
 }, name="SeriesQuery")
 
 
@@ -322,12 +332,13 @@ def _table(appraisal: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     return columns, [[row[c] for c in columns] for row in rows]
 
 
-def _render(fig: dict[str, Any], root: dict[str, Any], fmt: str) -> Any:
+def _render(fig: dict[str, Any], root: dict[str, Any], fmt: str,
+            format_pointer: str = "#/query/format") -> Any:
     try:
         return flat.render_figure(fig, root, fmt)
     except flat.NotXmlError as exc:
         # The value came from the query (the name, say) when a parameter has its name.
-        where = f"#/query/{exc.name}" if exc.name in FLAT_NAMES else "#/query/format"
+        where = f"#/query/{exc.name}" if exc.name in FLAT_NAMES else format_pointer
         abort(422, detail=str(exc), kind="validation-error",
               errors=[{"pointer": where, "detail": str(exc)}])
     except ValueError as exc:
@@ -502,14 +513,14 @@ def _figure_examples(answer: Any, schema: type[Schema]) -> dict[str, Any]:
     return {"application/json": FigureSchema().dump(fig),
             **{media: _body(flat.render_figure(fig, root, fmt))
                for fmt, media in (("text", "text/plain"), ("csv", "text/csv"),
-                                  ("xml", "application/xml"))}}
+                                  ("xml", "text/xml"))}}
 
 
 def _table_examples(root: dict[str, Any]) -> dict[str, Any]:
     columns, rows = _table(root)
     return {media: _body(flat.render_table(columns, rows, fmt))
             for fmt, media in (("json", "application/json"), ("csv", "text/csv"),
-                               ("xml", "application/xml"))}
+                               ("xml", "text/xml"))}
 
 
 _BATCH_EXAMPLE = {"operations": [
@@ -530,24 +541,25 @@ EXAMPLES = {
 
 _ALT_SCHEMAS = {
     "text/plain": {"type": "string", "maxLength": 32767,
-                   "description": "format=text: one bare value (#N/A when it does not exist)."},
-    "text/csv": {"type": "string", "description": "format=csv: field,value,reason rows "
-                 "(header row first, CRLF)."},
-    "application/xml": {"type": "string", "description": "format=xml: <result field=...> with "
-                        "one <value name=...> per figure."},
+                   "description": "text: one bare value (#N/A when it does not exist)."},
+    "text/csv": {"type": "string", "description": "csv: field,value,reason rows (header row "
+                 "first, CRLF)."},
+    "text/xml": {"type": "string", "description": "xml: <result field=...> with one "
+                 "<value name=...> per figure."},
 }
 _TABLE_SCHEMAS = {
-    "text/csv": {"type": "string", "description": "format=csv: a header row of column names, "
-                 "then one row per year."},
-    "application/xml": {"type": "string", "description": "format=xml: "
-                        "<table><row><year>0</year>...</row></table>."},
+    "text/csv": {"type": "string", "description": "csv: a header row of column names, then one "
+                 "row per year."},
+    "text/xml": {"type": "string", "description": "xml: <table><row><year>0</year>...</row>"
+                 "</table>."},
 }
 
 
 def _document_formats(key: str, table: bool = False) -> Any:
-    """Declare the text/csv/xml alternatives of a 200, each with its computed example."""
+    """Declare the text/csv/xml answers of a 200, each with its computed example."""
     def decorate(func: Any) -> Any:
-        for media_type, schema in (_TABLE_SCHEMAS if table else _ALT_SCHEMAS).items():
+        # smorest lists alternatives last-declared first: declare them in reverse.
+        for media_type, schema in reversed((_TABLE_SCHEMAS if table else _ALT_SCHEMAS).items()):
             func = bp.alt_response(200, schema=schema, content_type=media_type, success=True,
                                    example=EXAMPLES[key][media_type], description="OK")(func)
         return func
@@ -555,6 +567,14 @@ def _document_formats(key: str, table: bool = False) -> Any:
 
 
 # --------------------------------------------------------------------------- endpoints
+
+
+def _format_in_path(table: bool = False) -> list[dict[str, Any]]:
+    """The ``format`` path parameter of a text operation, documented with its example."""
+    return [{"in": "path", "name": "format", "example": "csv" if table else "text",
+             "description": ("csv (a header row, then one row per year) or xml." if table else
+                             "text (one bare value), csv (field,value,reason rows) or xml.")}]
+
 
 
 @bp.get("/appraisal")
@@ -581,6 +601,25 @@ def get_appraisal_figure(query: dict[str, Any]) -> Any:
     return _render(fig, root, query["format"])
 
 
+@bp.get("/appraisal/<any(text, csv, xml):format>", parameters=_format_in_path())
+@bp.arguments(AppraisalFigureTextQuerySchema(), location="query", unknown=RAISE)
+@_document_formats("appraisal")
+@auth.query_key
+def get_appraisal_figure_text(query: dict[str, Any], format: str) -> Any:
+    """Get one figure of an appraisal as text, CSV or XML
+
+    The same question and answer as GET /v1/sheets/appraisal, written as text (one bare value,
+    #N/A when it does not exist: for WEBSERVICE and for generated clients, which read it as a
+    string), csv (field,value,reason rows: IMPORTDATA, Power Query) or xml (FILTERXML). text
+    needs a field naming one figure; a block is a 422 naming #/query/field.
+    """
+    try:
+        fig, root = _answer_appraisal(query)
+    except _ItemError as exc:
+        return _abort(exc)
+    return _render(fig, root, format, "#/path/format")
+
+
 @bp.get("/series")
 @bp.arguments(SeriesQuerySchema(), location="query", unknown=RAISE)
 @bp.response(200, FigureSchema, example=EXAMPLES["series"]["application/json"])
@@ -600,6 +639,23 @@ def get_series_figure(query: dict[str, Any]) -> Any:
     except _ItemError as exc:
         return _abort(exc)
     return _render(fig, root, query["format"])
+
+
+@bp.get("/series/<any(text, csv, xml):format>", parameters=_format_in_path())
+@bp.arguments(SeriesTextQuerySchema(), location="query", unknown=RAISE)
+@_document_formats("series")
+@auth.query_key
+def get_series_figure_text(query: dict[str, Any], format: str) -> Any:
+    """Get the NPV, IRR or payback of a list of cash flows as text, CSV or XML
+
+    The same question and answer as GET /v1/sheets/series, written as text (one bare value,
+    #N/A when it does not exist), csv or xml.
+    """
+    try:
+        fig, root = _answer_series(query)
+    except _ItemError as exc:
+        return _abort(exc)
+    return _render(fig, root, format, "#/path/format")
 
 
 @bp.get("/cash-flows")
@@ -623,6 +679,25 @@ def get_cash_flows(query: dict[str, Any]) -> Any:
     return flat.render_table(*_table(root), query["format"])
 
 
+@bp.get("/cash-flows/<any(csv, xml):format>", parameters=_format_in_path(table=True))
+@bp.arguments(CashFlowTextQuerySchema(), location="query", unknown=RAISE)
+@_document_formats("cash_flows_get", table=True)
+@auth.query_key
+def get_cash_flows_text(query: dict[str, Any], format: str) -> Any:
+    """Get the cash-flow table of an appraisal from flat parameters as CSV or XML
+
+    The same table as GET /v1/sheets/cash-flows: csv (a header row, then one row per year, for
+    IMPORTDATA and Power Query) or xml (one <row> per year).
+    """
+    try:
+        proposal = _proposal_from_flat(query, "#/query")
+        admission.admit(admission.proposal_cost(proposal), "#/query")
+        root = _appraise(proposal, "#/query")
+    except _ItemError as exc:
+        return _abort(exc)
+    return flat.render_table(*_table(root), format)
+
+
 @bp.post("/cash-flows")
 @bp.arguments(ProposalSchema(), example=examples.PROPOSAL)
 @bp.arguments(TableFormatQuerySchema(), location="query", unknown=RAISE)
@@ -642,6 +717,25 @@ def post_cash_flows(proposal: core.Proposal, query: dict[str, Any]) -> Any:
     except _ItemError as exc:
         return _abort(exc)
     return flat.render_table(*_table(root), query["format"])
+
+
+@bp.post("/cash-flows/<any(csv, xml):format>", parameters=_format_in_path(table=True))
+@bp.arguments(ProposalSchema(), example=examples.PROPOSAL)
+@_document_formats("cash_flows_post", table=True)
+@document_body_errors(bp)
+def post_cash_flows_text(proposal: core.Proposal, format: str) -> Any:
+    """Get the cash-flow table of a full proposal as CSV or XML
+
+    The same table as POST /v1/sheets/cash-flows, as csv or xml. The body is a proposal as for
+    POST /v1/appraisals (application/json, or text/plain carrying JSON).
+    """
+    check_simulation(proposal)
+    admission.admit(admission.proposal_cost(proposal))
+    try:
+        root = _appraise(proposal, None)
+    except _ItemError as exc:
+        return _abort(exc)
+    return flat.render_table(*_table(root), format)
 
 
 @bp.post("/batch")
