@@ -12,7 +12,7 @@ an operation that the list lacks.
 from __future__ import annotations
 
 import datetime
-import json
+import enum
 import os
 import re
 import shutil
@@ -20,7 +20,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import typing
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -232,8 +233,21 @@ def live_server(directory: Path, template: Path) -> Iterator[LiveServer]:
             proc.stderr.close()
 
 
-def dumps(value: Any) -> str:
-    return json.dumps(value, indent=1, sort_keys=True, default=str)[:3000]
+def differences(got: Any, want: Any, at: str = "#") -> list[str]:
+    """Where ``got`` (a model as a dict) differs from ``want`` (the app's JSON): JSON pointers
+    with both values, for the assertion message."""
+    if isinstance(got, dict) and isinstance(want, dict):
+        return [line for k in sorted(set(got) | set(want), key=str)
+                for line in (differences(got[k], want[k], f"{at}/{k}") if k in got and k in want
+                             else [f"{at}/{k}: " + ("only in the model: " + repr(got[k])[:200]
+                                                    if k in got else "missing from the model")])]
+    if isinstance(got, list) and isinstance(want, list) and len(got) == len(want):
+        return [line for i, (g, w) in enumerate(zip(got, want, strict=True))
+                for line in differences(g, w, f"{at}/{i}")]
+    if got != want or type(got) is not type(want) and not (
+            isinstance(got, int | float) and isinstance(want, int | float)):
+        return [f"{at}: model {got!r:.200} != app {want!r:.200}"]
+    return []
 
 
 def success(operation_id: str) -> tuple[int, str | None]:
@@ -245,3 +259,20 @@ def success(operation_id: str) -> tuple[int, str | None]:
             schema = content.get("application/json", {}).get("schema")
             return int(status), (schema["$ref"].rsplit("/", 1)[1] if schema else None)
     raise AssertionError(f"{operation_id} has no success response")
+
+
+def typed_kwargs(function: Callable[..., Any], ex: Example,
+                 name: Callable[[str], str]) -> dict[str, Any]:
+    """``ex``'s parameters as keywords of a generated Python ``function`` (``name`` spells each
+    parameter's keyword), each value as the keyword's type wants it: an enum member, a date."""
+    hints = typing.get_type_hints(function)
+    return {name(param): _typed(value, hints[name(param)]) for param, value in ex.params().items()}
+
+
+def _typed(value: Any, hint: Any) -> Any:
+    for kind in typing.get_args(hint) or (hint,):
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            return kind(value)
+        if kind is datetime.date:
+            return datetime.date.fromisoformat(value)
+    return value

@@ -10,12 +10,9 @@ openapi-generator's python and typescript-fetch clients.
 
 from __future__ import annotations
 
-import datetime
-import enum
 import importlib
 import subprocess
 import sys
-import typing
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -32,12 +29,13 @@ from tests.generated_clients import (
     ROOT,
     Example,
     comparable,
-    dumps,
+    differences,
     example,
     in_process,
     json_operation_ids,
     snake,
     success,
+    typed_kwargs,
 )
 
 #: Every JSON operation the client calls: operationId -> its module under svcalc_client.api
@@ -96,21 +94,10 @@ def api(generated, live_server) -> Iterator[object]:
         yield client
 
 
-def _typed(value: Any, hint: Any) -> Any:
-    """A documented example value as the keyword's type wants it (an enum member, a date)."""
-    for kind in typing.get_args(hint) or (hint,):
-        if isinstance(kind, type) and issubclass(kind, enum.Enum):
-            return kind(value)
-        if kind is datetime.date:
-            return datetime.date.fromisoformat(value)
-    return value
-
-
 def _call(generated: SimpleNamespace, api: object, ex: Example) -> Any:
     """``ex`` through the operation's ``sync_detailed``, its parameters as keywords."""
     function = generated.operation(ex.operation_id).sync_detailed
-    hints = typing.get_type_hints(function)
-    kwargs = {snake(name): _typed(value, hints[snake(name)]) for name, value in ex.params().items()}
+    kwargs = typed_kwargs(function, ex, snake)
     if ex.body_model:
         kwargs["body"] = getattr(generated.models, ex.body_model).from_dict(ex.body)
     return function(client=api, **kwargs)
@@ -135,8 +122,8 @@ def test_operation_through_the_generated_client(generated, api, client, api_key,
         assert response.parsed is None
         return
     assert type(response.parsed).__name__ == model, response.content[:500]
-    assert comparable(response.parsed.to_dict()) == comparable(expected), dumps(
-        response.parsed.to_dict())
+    got, want = comparable(response.parsed.to_dict()), comparable(expected)
+    assert got == want, "\n".join(differences(got, want))
 
 
 def test_worked_example_through_the_generated_client(generated, api, client):
