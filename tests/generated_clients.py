@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -276,3 +277,16 @@ def _typed(value: Any, hint: Any) -> Any:
         if kind is datetime.date:
             return datetime.date.fromisoformat(value)
     return value
+
+
+def generate(generator: str, out: Path, *properties: str) -> None:
+    """Run openapi-generator ``generator`` on openapi.yaml into ``out`` (no tests, no docs)."""
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed (make system-deps installs default-jre-headless)")
+    command = [str(BIN / "openapi-generator-cli"), "generate", "-i", str(ROOT / "openapi.yaml"),
+               "-g", generator, "-o", str(out),
+               "--global-property=apiTests=false,modelTests=false,apiDocs=false,modelDocs=false"]
+    if properties:
+        command.append("--additional-properties=" + ",".join(properties))
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -20,13 +18,12 @@ import pytest
 
 from svcalc.api import examples
 from tests.generated_clients import (
-    BIN,
     CALL_ORDER,
-    ROOT,
     Example,
     comparable,
     differences,
     example,
+    generate,
     in_process,
     json_operation_ids,
     snake,
@@ -58,19 +55,6 @@ CALLS = {
 
 #: Parameters the generator renames (``field`` is a pydantic name).
 RENAMED = {"field": "var_field"}
-
-
-def generate(generator: str, out: Any, *properties: str) -> None:
-    """Run openapi-generator ``generator`` on openapi.yaml into ``out`` (no tests, no docs)."""
-    if shutil.which("java") is None:
-        pytest.skip("java is not installed (make system-deps installs default-jre-headless)")
-    command = [str(BIN / "openapi-generator-cli"), "generate", "-i", str(ROOT / "openapi.yaml"),
-               "-g", generator, "-o", str(out),
-               "--global-property=apiTests=false,modelTests=false,apiDocs=false,modelDocs=false"]
-    if properties:
-        command.append("--additional-properties=" + ",".join(properties))
-    run = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
 
 @pytest.fixture(scope="module")

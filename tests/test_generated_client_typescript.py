@@ -24,11 +24,11 @@ from tests.generated_clients import (
     comparable,
     differences,
     example,
+    generate,
     in_process,
     json_operation_ids,
     success,
 )
-from tests.test_generated_client_oag_python import generate
 
 PACKAGE = ROOT / "tests" / "clients" / "typescript"
 TSC = PACKAGE / "node_modules" / ".bin" / "tsc"
