@@ -7,6 +7,11 @@ with no body) with its documented example, and the tests compare what the client
 with what the app answers in-process to the same request. Each client's test lists its calls
 explicitly, and ``test_every_json_operation_is_called`` in each module fails when the spec has
 an operation that the list lacks.
+
+Adding an operation: its operationId in CALL_ORDER below, then one entry in each client's list
+(``CALLS`` in test_generated_client.py and test_generated_client_oag_python.py, ``calls`` in
+tests/clients/typescript/main.ts). One that answers a string (text/csv/xml) is compared as the
+text the app answers; add it to the modules' ``test_every_json_operation_is_called`` sets.
 """
 
 from __future__ import annotations
@@ -122,15 +127,15 @@ class Example:
 
 
 def example(operation_id: str) -> Example:
-    """The documented example of ``operation_id``, asking for JSON: a ``format`` parameter's
-    example (text, csv) is left out, so the answer is its default, json."""
+    """The documented example of ``operation_id``. For an operation that answers JSON, a
+    ``format`` parameter's example (text, csv) is left out, so the answer is its default, json."""
     method, path, op = operations()[operation_id]
     found = Example(operation_id, method, path, secured=bool(op.get("security")))
     where = {"path": found.path_params, "query": found.query, "header": found.headers}
     for param in op["parameters"]:
         param = _resolve(param)
         value = param.get("example", param.get("schema", {}).get("example"))
-        if param["name"] == "format" or value is None:
+        if (param["name"] == "format" and success(operation_id)[1]) or value is None:
             continue
         where[param["in"]][param["name"]] = value
     if "requestBody" in op:
@@ -141,14 +146,17 @@ def example(operation_id: str) -> Example:
 
 
 def in_process(client: Any, key: str, ex: Example) -> tuple[int, Any]:
-    """(status, JSON body or None) of the app's answer to ``ex`` through the Flask test client."""
+    """(status, body) of the app's answer to ``ex`` through the Flask test client: the body as
+    JSON, as text (an operation answering a string), or None when there is none (204)."""
     headers = {name: str(value) for name, value in ex.headers.items()}
     if ex.secured:
         headers["Authorization"] = f"Bearer {key}"
     response = client.open(ex.url(), method=ex.method.upper(), query_string=ex.query,
                            headers=headers,
                            json=ex.body if ex.body is not None else None)
-    return response.status_code, (response.json if response.is_json else None)
+    if response.is_json:
+        return response.status_code, response.json
+    return response.status_code, response.get_data(as_text=True) or None
 
 
 def snake(name: str) -> str:
@@ -252,7 +260,8 @@ def differences(got: Any, want: Any, at: str = "#") -> list[str]:
 
 
 def success(operation_id: str) -> tuple[int, str | None]:
-    """(status, schema name of its JSON body, None for no body) of the operation's success."""
+    """(status, schema name of its JSON body) of the operation's success; the name is None when
+    it answers no body (204) or a string (text/csv/xml)."""
     _, _, op = operations()[operation_id]
     for status, response in op["responses"].items():
         if status.startswith("2"):

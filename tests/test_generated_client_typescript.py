@@ -86,6 +86,9 @@ def test_operation_through_the_generated_client(printed, client, api_key, operat
     got = printed["calls"][operation_id]
     assert "error" not in got, got["error"]
     assert got["status"] == status
+    if success(operation_id)[1] is None:  # no body (204), or a string: as the app answers it
+        assert got["body"] == expected
+        return
     assert comparable(got["body"]) == comparable(expected), "\n".join(
         differences(comparable(got["body"]), comparable(expected)))
 
