@@ -58,6 +58,9 @@ CALLS = {
     "delete_saved_appraisal": "saved.delete_saved_appraisal",
 }
 
+#: Parameters the generator renames (``format`` is a Python builtin).
+RENAMED = {"format": "format_"}
+
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Iterator[SimpleNamespace]:
@@ -97,7 +100,7 @@ def api(generated, live_server) -> Iterator[object]:
 def _call(generated: SimpleNamespace, api: object, ex: Example) -> Any:
     """``ex`` through the operation's ``sync_detailed``, its parameters as keywords."""
     function = generated.operation(ex.operation_id).sync_detailed
-    kwargs = typed_kwargs(function, ex, snake)
+    kwargs = typed_kwargs(function, ex, lambda name: RENAMED.get(name, snake(name)))
     if ex.body_model:
         kwargs["body"] = getattr(generated.models, ex.body_model).from_dict(ex.body)
     return function(client=api, **kwargs)
