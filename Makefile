@@ -56,10 +56,12 @@ fuzz: install
 # tests/test_proxy.py. Debian's packages would start a system nginx on port 80 (and a
 # PostgreSQL cluster) as they install: a policy-rc.d that says no (as container images have) is
 # put in place for the install when there is none.
+# default-jre-headless: openapi-generator-cli (the test extra) is a Java program; the suite
+# generates the python and typescript-fetch clients with it (tests/test_generated_client_*.py).
 SYSTEM_APT := chromium libreoffice-calc-nogui python3-uno wrk libpango-1.0-0 \
 	libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils nginx postgresql \
-	openssl
-system-deps: addin/node_modules/.installed
+	openssl default-jre-headless
+system-deps: addin/node_modules/.installed tests/clients/typescript/node_modules/.installed
 	@missing=$$(for p in $(SYSTEM_APT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	  | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
@@ -76,6 +78,14 @@ system-deps: addin/node_modules/.installed
 addin/node_modules/.installed: addin/package.json addin/package-lock.json
 	@if command -v npm >/dev/null; then cd addin && npm ci --no-audit --no-fund --loglevel=error \
 	  && touch node_modules/.installed; else echo "npm missing: the add-in tests will skip"; fi
+
+# The TypeScript compiler (pinned in its own lock file) that compiles the generated
+# typescript-fetch client with tests/clients/typescript/main.ts.
+tests/clients/typescript/node_modules/.installed: tests/clients/typescript/package.json \
+		tests/clients/typescript/package-lock.json
+	@if command -v npm >/dev/null; then cd tests/clients/typescript \
+	  && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm missing: the TypeScript client test will skip"; fi
 
 # wrk (Debian) drives the HTTP benchmark; the tests run it in a short mode, so `make test` needs it.
 bench-tools:

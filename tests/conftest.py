@@ -127,5 +127,15 @@ def backend(request, tmp_path, seeded_sqlite):
     return url, server.key
 
 
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, seeded_sqlite):
+    """svcalc under gunicorn on 127.0.0.1 for the generated clients (tests/generated_clients.py):
+    ``.base`` its URL, ``.key`` a key of the examples' organisation; a database of its own per
+    test module, always stopped."""
+    from tests.generated_clients import live_server
+
+    yield from live_server(tmp_path_factory.mktemp("live-server"), seeded_sqlite[0])
+
+
 # Registers the portal operations' schemathesis hook before the contract fuzzing loads the spec.
 from tests import portal_hooks  # noqa: E402,F401

@@ -1,21 +1,21 @@
 """A real client: generate a Python client from the committed openapi.yaml with
-openapi-python-client (offline, into a temp dir), run svcalc under gunicorn on 127.0.0.1, post the
-documented worked example through the generated client and read the figures back through its
-models. Catches spec changes that break generated clients (renamed operations, odd models,
-responses the models cannot parse) and anything that only shows over a real socket.
+openapi-python-client (offline, into a temp dir), run svcalc under gunicorn on 127.0.0.1 and
+call every JSON operation through the generated client with its documented example, comparing
+what its models hold with what the app answers in-process; post the worked example and read the
+figures back through the models. Catches spec changes that break generated clients (renamed
+operations, odd models, responses the models cannot parse) and anything that only shows over a
+real socket. tests/test_generated_client_oag_python.py and _typescript.py do the same with
+openapi-generator's python and typescript-fetch clients.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
@@ -23,9 +23,43 @@ import pytest
 from svcalc.api import examples
 from svcalc.api.schemas.proposal import ProposalSchema
 from svcalc.core import appraise
+from tests.generated_clients import (
+    BIN,
+    CALL_ORDER,
+    ROOT,
+    Example,
+    comparable,
+    differences,
+    example,
+    in_process,
+    json_operation_ids,
+    snake,
+    success,
+    typed_kwargs,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+#: Every JSON operation the client calls: operationId -> its module under svcalc_client.api
+#: (the operation's tag, then its operationId).
+CALLS = {
+    "create_appraisal": "appraisals.create_appraisal",
+    "get_health": "meta.get_health",
+    "get_reference": "meta.get_reference",
+    "get_appraisal_figure": "spreadsheet.get_appraisal_figure",
+    "get_series_figure": "spreadsheet.get_series_figure",
+    "get_cash_flows": "spreadsheet.get_cash_flows",
+    "post_cash_flows": "spreadsheet.post_cash_flows",
+    "create_sheet_batch": "spreadsheet.create_sheet_batch",
+    "create_batch_appraisal": "portal.create_batch_appraisal",
+    "create_comparison": "portal.create_comparison",
+    "save_appraisal": "saved.save_appraisal",
+    "list_saved_appraisals": "saved.list_saved_appraisals",
+    "get_saved_appraisal": "saved.get_saved_appraisal",
+    "reappraise_saved_appraisal": "saved.reappraise_saved_appraisal",
+    "delete_saved_appraisal": "saved.delete_saved_appraisal",
+}
+
+#: Parameters the generator renames (``format`` is a Python builtin).
+RENAMED = {"format": "format_"}
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +79,7 @@ def generated(tmp_path_factory) -> Iterator[SimpleNamespace]:
         yield SimpleNamespace(
             client=importlib.import_module("svcalc_client"),
             models=importlib.import_module("svcalc_client.models"),
+            operation=lambda name: importlib.import_module(f"svcalc_client.api.{CALLS[name]}"),
             appraisals=importlib.import_module("svcalc_client.api.appraisals.create_appraisal"),
             health=importlib.import_module("svcalc_client.api.meta.get_health"),
             reference=importlib.import_module("svcalc_client.api.meta.get_reference"),
@@ -55,51 +90,43 @@ def generated(tmp_path_factory) -> Iterator[SimpleNamespace]:
             del sys.modules[name]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    """svcalc under gunicorn on a free loopback port, with a database of its own; always
-    stopped."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    database = tmp_path_factory.mktemp("client-db") / "svcalc.db"
-    proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--chdir", str(ROOT), "wsgi:app"],
-        env={**os.environ, "SVCALC_DATABASE_URL": f"sqlite:///{database}"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else "gunicorn exited"
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "gunicorn did not answer within 30 s"
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        if proc.stderr:
-            proc.stderr.close()
-
-
 @pytest.fixture
-def api(generated, server) -> Iterator[object]:
-    with generated.client.Client(base_url=server, timeout=httpx.Timeout(30.0)) as client:
+def api(generated, live_server) -> Iterator[object]:
+    with generated.client.AuthenticatedClient(base_url=live_server.base, token=live_server.key,
+                                              timeout=httpx.Timeout(30.0)) as client:
         yield client
+
+
+def _call(generated: SimpleNamespace, api: object, ex: Example) -> Any:
+    """``ex`` through the operation's ``sync_detailed``, its parameters as keywords."""
+    function = generated.operation(ex.operation_id).sync_detailed
+    kwargs = typed_kwargs(function, ex, lambda name: RENAMED.get(name, snake(name)))
+    if ex.body_model:
+        kwargs["body"] = getattr(generated.models, ex.body_model).from_dict(ex.body)
+    return function(client=api, **kwargs)
+
+
+def test_every_json_operation_is_called():
+    assert set(CALLS) == json_operation_ids()
+    assert set(CALL_ORDER) == json_operation_ids()
+
+
+@pytest.mark.parametrize("operation_id", CALL_ORDER)
+def test_operation_through_the_generated_client(generated, api, client, api_key, operation_id):
+    """The documented example through the client: the same status, and models holding what the
+    app answers in-process (dates as the same instant)."""
+    ex = example(operation_id)
+    status, expected = in_process(client, api_key, ex)
+    succeeds, model = success(operation_id)
+    assert status == succeeds, expected  # the documented example succeeds in-process
+    response = _call(generated, api, ex)
+    assert response.status_code == status, response.content[:500]
+    if model is None:  # no body (204), or a string: as the app answers it
+        assert response.parsed == expected
+        return
+    assert type(response.parsed).__name__ == model, response.content[:500]
+    got, want = comparable(response.parsed.to_dict()), comparable(expected)
+    assert got == want, "\n".join(differences(got, want))
 
 
 def test_worked_example_through_the_generated_client(generated, api, client):
@@ -149,7 +176,7 @@ def test_meta_operations_through_the_generated_client(generated, api, client):
     assert reference.to_dict() == client.get("/v1/reference").json
 
 
-def test_readme_python_examples_run(generated, server, client, capsys):
+def test_readme_python_examples_run(generated, live_server, client, capsys):
     """The "Call it" section's Python blocks, run in order against the live server."""
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Call it", 1)[1].split("\n## ", 1)[0]
@@ -157,7 +184,7 @@ def test_readme_python_examples_run(generated, server, client, capsys):
     assert len(blocks) >= 2, "the Call it section has lost its Python examples"
     namespace: dict[str, object] = {}
     for block in blocks:
-        code = block.split("```", 1)[0].replace("http://127.0.0.1:8000", server)
+        code = block.split("```", 1)[0].replace("http://127.0.0.1:8000", live_server.base)
         exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own docs
     expected = client.post("/v1/appraisals", json=namespace["proposal"]).json
     printed = capsys.readouterr().out.splitlines()
