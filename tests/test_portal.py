@@ -62,7 +62,7 @@ def test_a_batch_equals_single_calls_but_for_the_last_digit_of_an_irr(client, pr
 def test_mixed_batch_fails_only_the_bad_items(client, proposal):
     bad = copy.deepcopy(proposal)
     bad["public"]["annual_payment"] = [1.0, 2.0]  # 2 values for a 10-year term
-    items = [proposal, bad, "not a proposal", proposal]
+    items = [proposal, bad, {"term_years": 10}, proposal]
     results = client.post("/v1/appraisals/batch", json={"proposals": items}).json["results"]
     assert len(results) == 4
     good = client.post("/v1/appraisals", json=proposal).json
@@ -70,7 +70,17 @@ def test_mixed_batch_fails_only_the_bad_items(client, proposal):
     assert results[1]["index"] == 1 and results[1]["status"] == 422
     assert [e["pointer"] for e in results[1]["errors"]] == ["#/proposals/1/public/annual_payment"]
     assert results[2]["index"] == 2
-    assert results[2]["errors"][0]["pointer"] == "#/proposals/2"
+    assert {e["pointer"] for e in results[2]["errors"]} == {"#/proposals/2/public",
+                                                            "#/proposals/2/supplier"}
+
+
+def test_an_item_that_is_not_an_object_makes_the_batch_malformed(client, proposal):
+    """As in POST /v1/sheets/batch: every item is an object (the spec says so), so a string or
+    a null is the request's error, named by its pointer, not an item's."""
+    items = [proposal, "not a proposal", None]
+    response = client.post("/v1/appraisals/batch", json={"proposals": items})
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert [e["pointer"] for e in response.json["errors"]] == ["#/proposals/1", "#/proposals/2"]
 
 
 def test_identical_items_share_a_result_but_nan_is_not_null(client, proposal):

@@ -51,9 +51,10 @@ _CHUNK = 100
 
 
 class _ItemsAsGiven(fields.Field):
-    """A list of JSON values handed to the view as given, so that each item is validated on its
-    own and one bad item cannot fail the batch. Documented as proposals (``anyOf`` Proposal or
-    any value: whatever an item is, it is answered in its place)."""
+    """A list of JSON objects handed to the view as given, so that each item is validated on its
+    own and one bad proposal cannot fail the batch. Documented as ``anyOf`` Proposal or any
+    object: an object that is not a valid proposal is answered in its place; an item that is not
+    an object at all makes the batch malformed (as in POST /v1/sheets/batch)."""
 
     default_error_messages = {"invalid": "Not a valid list.",
                               "length": f"Give between 1 and {MAX_BATCH:,} proposals."}
@@ -63,6 +64,10 @@ class _ItemsAsGiven(fields.Field):
             raise self.make_error("invalid")
         if not 1 <= len(value) <= MAX_BATCH:
             raise self.make_error("length")
+        errors = {i: ["Not an object: each proposal is a JSON object."]
+                  for i, item in enumerate(value) if not isinstance(item, dict)}
+        if errors:
+            raise ValidationError(errors)  # type: ignore[arg-type]
         return value
 
 
@@ -74,7 +79,10 @@ class BatchRequestSchema(Schema):
                        "more is a 422 at #/proposals). Each is validated on its own: an item "
                        "that is not a valid Proposal gets problem details in its place.",
         "type": "array", "minItems": 1, "maxItems": MAX_BATCH,
-        "items": {"anyOf": [{"$ref": "#/components/schemas/Proposal"}, {}]}})
+        "items": {"anyOf": [{"$ref": "#/components/schemas/Proposal"}, {
+            "type": "object", "additionalProperties": True,
+            "description": "Any other object is answered with a BatchItemProblem at its "
+                           "index."}]}})
 
 
 class BatchItemProblemSchema(Schema):
