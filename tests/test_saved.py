@@ -152,6 +152,24 @@ def test_idempotency_key(web, url, key, proposal):
     assert bad.json["errors"][0]["pointer"] == "#/headers/Idempotency-Key"
 
 
+def test_a_retry_written_another_way_is_the_same_proposal(web, url, key, proposal):
+    """A generated client retrying a save writes the proposal its own way: defaults filled in,
+    whole numbers as decimals. svcalc reads it as the same proposal, so the retry answers the
+    saved appraisal rather than a 409; one number changed is another proposal."""
+    headers = {**bearer(key), "Idempotency-Key": "portal-retry-9"}
+    first = web.post(SAVED, json=proposal, headers=headers)
+    assert first.status_code == 201
+    rewritten = copy.deepcopy(proposal)
+    rewritten.update(price_basis="real", currency="GBP")
+    rewritten["public"]["baseline_annual_cost"] = float(proposal["public"]["baseline_annual_cost"])
+    assert json.dumps(rewritten, sort_keys=True) != json.dumps(proposal, sort_keys=True)
+    again = web.post(SAVED, json=rewritten, headers=headers)
+    assert again.status_code == 201 and again.json == first.json
+    rewritten["public"]["baseline_annual_cost"] += 0.01
+    assert web.post(SAVED, json=rewritten, headers=headers).status_code == 409
+    assert [r.idempotency_key for r in rows(url)].count("portal-retry-9") == 1
+
+
 # -- security ------------------------------------------------------------------------------------
 
 def test_another_organisations_id_is_not_found(web, url, key, proposal):

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Response, current_app, g, request, url_for
 from flask_smorest import Blueprint, abort
+from marshmallow import ValidationError
 
 from svcalc import core
 from svcalc.api import admission, auth, examples, storage
@@ -99,9 +100,23 @@ def _created(saved: appraisals.Saved, result: dict[str, Any] | None = None) -> R
     return response
 
 
-def _again(saved: appraisals.Saved, proposal_text: str) -> Response:
+def _same_proposal(saved: appraisals.Saved, proposal: core.Proposal, text: str) -> bool:
+    """Whether ``proposal`` is the one ``saved`` holds, as svcalc reads them: spacing, key
+    order, 10000000 or 10000000.0, a default written out or left out make no difference (a
+    generated client fills in defaults and writes whole numbers as decimals). A saved proposal
+    that no longer loads is compared by its fingerprint."""
+    if appraisals.fingerprint(text) == saved.proposal_sha256:
+        return True
+    try:
+        earlier = _saved_proposal(saved)
+    except ValidationError:
+        return False
+    return earlier == proposal
+
+
+def _again(saved: appraisals.Saved, proposal: core.Proposal, text: str) -> Response:
     """A save with an Idempotency-Key already used: the same answer for the same proposal."""
-    if appraisals.fingerprint(proposal_text) == saved.proposal_sha256:
+    if _same_proposal(saved, proposal, text):
         return _created(saved)
     return problem_response(
         409, f"Idempotency-Key {saved.idempotency_key!r} was used to save another proposal "
@@ -179,7 +194,8 @@ def save_appraisal(proposal: core.Proposal, headers: dict[str, Any]) -> Response
     request id. Answers 201 with the saved appraisal and its URL in Location: its id is what a
     decision cites. Send an Idempotency-Key to make the save safe to retry: the same key and
     proposal answer the same saved appraisal (nothing new is saved); the same key with another
-    proposal answers 409.
+    proposal answers 409. The same proposal means the same once read: spacing, key order, 1e7
+    or 10000000.0, and a default written out or left out make no difference.
     """
     who = auth.principal()
     store = storage.store()
@@ -188,7 +204,7 @@ def save_appraisal(proposal: core.Proposal, headers: dict[str, Any]) -> Response
     if key is not None:
         earlier = appraisals.by_idempotency_key(store, who.organisation_id, key)
         if earlier is not None:
-            return _again(earlier, text)
+            return _again(earlier, proposal, text)
     check_simulation(proposal)
     admission.admit(admission.proposal_cost(proposal))
     appraisal = core.appraise(proposal)
@@ -200,7 +216,7 @@ def save_appraisal(proposal: core.Proposal, headers: dict[str, Any]) -> Response
         method_version=appraisal.method.version,
         reference_version=appraisal.method.reference_version, proposal=text,
         result=current_app.json.dumps(result)))
-    return _created(saved, result) if new else _again(saved, text)
+    return _created(saved, result) if new else _again(saved, proposal, text)
 
 
 @bp.get("/saved-appraisals")
