@@ -1,4 +1,4 @@
-// Calls every JSON operation of svcalc through the typescript-fetch client that openapi-generator
+// Calls every JSON, text, CSV and XML operation of svcalc through the typescript-fetch client that openapi-generator
 // makes from openapi.yaml (generated into ./client next to this file by
 // tests/test_generated_client_typescript.py, which compiles both with tsc and runs them with node).
 //
@@ -59,11 +59,18 @@ const calls: Record<string, (ex: Example) => Promise<Written>> = {
         { proposal: ProposalFromJSON(ex.body) }), AppraisalToJSON),
     get_appraisal_figure: async (ex) => written(
         await sheets.getAppraisalFigureRaw(params(ex)), FigureToJSON),
+    get_appraisal_figure_text: async (ex) => written(
+        await sheets.getAppraisalFigureTextRaw(params(ex))),
     get_series_figure: async (ex) => written(
         await sheets.getSeriesFigureRaw(params(ex)), FigureToJSON),
+    get_series_figure_text: async (ex) => written(
+        await sheets.getSeriesFigureTextRaw(params(ex))),
     get_cash_flows: async (ex) => written(await sheets.getCashFlowsRaw(params(ex)), TableToJSON),
+    get_cash_flows_text: async (ex) => written(await sheets.getCashFlowsTextRaw(params(ex))),
     post_cash_flows: async (ex) => written(await sheets.postCashFlowsRaw(
         { ...params(ex), proposal: ProposalFromJSON(ex.body) }), TableToJSON),
+    post_cash_flows_text: async (ex) => written(await sheets.postCashFlowsTextRaw(
+        { ...params(ex), proposal: ProposalFromJSON(ex.body) })),
     create_sheet_batch: async (ex) => written(await sheets.createSheetBatchRaw(
         { sheetBatch: SheetBatchFromJSON(ex.body) }), SheetBatchResultToJSON),
     create_batch_appraisal: async (ex) => written(await portal.createBatchAppraisalRaw(
