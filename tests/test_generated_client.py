@@ -171,6 +171,15 @@ def test_invalid_proposal_comes_back_as_a_problem_model(generated, api):
     assert [e.pointer for e in problem.errors] == ["#/term_years"]
 
 
+def test_a_misspelt_field_is_caught_by_the_constructor_not_by_from_dict(generated):
+    """What the README advises: from_dict drops a key the model does not know (the server would
+    answer 422, but never sees it), so build a proposal with the constructor, which refuses it."""
+    misspelt = {**examples.PROPOSAL, "term_yeras": 12}
+    assert "term_yeras" not in generated.models.Proposal.from_dict(misspelt).to_dict()
+    with pytest.raises(TypeError, match="term_yeras"):
+        generated.models.Proposal(term_yeras=12)  # type: ignore[call-arg]
+
+
 def test_meta_operations_through_the_generated_client(generated, api, client):
     health = generated.health.sync(client=api)
     assert isinstance(health, generated.models.Health)
