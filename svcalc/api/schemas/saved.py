@@ -104,7 +104,7 @@ class ReappraisalSchema(Schema):
     saved_reference_version = fields.String(required=True, metadata=doc(
         "The reference data's version when it was saved.", "2026.12.0"))
     method_version = fields.String(required=True, metadata=doc(
-        "svcalc's version today.", "0.2.0"))
+        "svcalc's version today.", "0.3.0"))
     reference_version = fields.String(required=True, metadata=doc(
         "The reference data's version today.", "2026.12.0"))
     rating_changed = fields.Boolean(required=True, metadata=doc(
