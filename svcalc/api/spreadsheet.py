@@ -576,7 +576,6 @@ def _format_in_path(table: bool = False) -> list[dict[str, Any]]:
                              "text (one bare value), csv (field,value,reason rows) or xml.")}]
 
 
-
 @bp.get("/appraisal")
 @bp.arguments(AppraisalFigureQuerySchema(), location="query", unknown=RAISE)
 @bp.response(200, FigureSchema, example=EXAMPLES["appraisal"]["application/json"])
