@@ -569,6 +569,38 @@ def _document_formats(key: str, table: bool = False) -> Any:
 # --------------------------------------------------------------------------- endpoints
 
 
+def _figure_answer(answer: Any, query: dict[str, Any], fmt: str,
+                   format_pointer: str = "#/query/format") -> Any:
+    """A figure operation's answer in ``fmt`` (or its 422)."""
+    try:
+        fig, root = answer(query)
+    except _ItemError as exc:
+        return _abort(exc)
+    return _render(fig, root, fmt, format_pointer)
+
+
+def _flat_cash_flows(query: dict[str, Any], fmt: str) -> Any:
+    """The cash-flow table of flat query parameters in ``fmt`` (or its 422)."""
+    try:
+        proposal = _proposal_from_flat(query, "#/query")
+        admission.admit(admission.proposal_cost(proposal), "#/query")
+        root = _appraise(proposal, "#/query")
+    except _ItemError as exc:
+        return _abort(exc)
+    return flat.render_table(*_table(root), fmt)
+
+
+def _posted_cash_flows(proposal: core.Proposal, fmt: str) -> Any:
+    """The cash-flow table of a posted proposal in ``fmt`` (or its 422)."""
+    check_simulation(proposal)
+    admission.admit(admission.proposal_cost(proposal))
+    try:
+        root = _appraise(proposal, None)
+    except _ItemError as exc:
+        return _abort(exc)
+    return flat.render_table(*_table(root), fmt)
+
+
 def _format_in_path(table: bool = False) -> list[dict[str, Any]]:
     """The ``format`` path parameter of a text operation, documented with its example."""
     return [{"in": "path", "name": "format", "example": "csv" if table else "text",
@@ -593,11 +625,7 @@ def get_appraisal_figure(query: dict[str, Any]) -> Any:
     (status 200) when the figure does not exist for this proposal: format=json gives the reason.
     Query errors are 422 problem details with pointers #/query/<name>.
     """
-    try:
-        fig, root = _answer_appraisal(query)
-    except _ItemError as exc:
-        return _abort(exc)
-    return _render(fig, root, query["format"])
+    return _figure_answer(_answer_appraisal, query, query["format"])
 
 
 @bp.get("/appraisal/<any(text, csv, xml):format>", parameters=_format_in_path())
@@ -612,11 +640,7 @@ def get_appraisal_figure_text(query: dict[str, Any], format: str) -> Any:
     string), csv (field,value,reason rows: IMPORTDATA, Power Query) or xml (FILTERXML). text
     needs a field naming one figure; a block is a 422 naming #/query/field.
     """
-    try:
-        fig, root = _answer_appraisal(query)
-    except _ItemError as exc:
-        return _abort(exc)
-    return _render(fig, root, format, "#/path/format")
+    return _figure_answer(_answer_appraisal, query, format, "#/path/format")
 
 
 @bp.get("/series")
@@ -633,11 +657,7 @@ def get_series_figure(query: dict[str, Any]) -> Any:
     payback_years or discounted_payback_years; format=text returns it bare, #N/A when it does
     not exist (an IRR with no sign change).
     """
-    try:
-        fig, root = _answer_series(query)
-    except _ItemError as exc:
-        return _abort(exc)
-    return _render(fig, root, query["format"])
+    return _figure_answer(_answer_series, query, query["format"])
 
 
 @bp.get("/series/<any(text, csv, xml):format>", parameters=_format_in_path())
@@ -650,11 +670,7 @@ def get_series_figure_text(query: dict[str, Any], format: str) -> Any:
     The same question and answer as GET /v1/sheets/series, written as text (one bare value,
     #N/A when it does not exist), csv or xml.
     """
-    try:
-        fig, root = _answer_series(query)
-    except _ItemError as exc:
-        return _abort(exc)
-    return _render(fig, root, format, "#/path/format")
+    return _figure_answer(_answer_series, query, format, "#/path/format")
 
 
 @bp.get("/cash-flows")
@@ -669,13 +685,7 @@ def get_cash_flows(query: dict[str, Any]) -> Any:
     table (years 0..term_years, one column per CashFlowRow field). format=csv gives a header row
     and one row per year for Google IMPORTDATA and Power Query; format=xml one <row> per year.
     """
-    try:
-        proposal = _proposal_from_flat(query, "#/query")
-        admission.admit(admission.proposal_cost(proposal), "#/query")
-        root = _appraise(proposal, "#/query")
-    except _ItemError as exc:
-        return _abort(exc)
-    return flat.render_table(*_table(root), query["format"])
+    return _flat_cash_flows(query, query["format"])
 
 
 @bp.get("/cash-flows/<any(csv, xml):format>", parameters=_format_in_path(table=True))
@@ -688,13 +698,7 @@ def get_cash_flows_text(query: dict[str, Any], format: str) -> Any:
     The same table as GET /v1/sheets/cash-flows: csv (a header row, then one row per year, for
     IMPORTDATA and Power Query) or xml (one <row> per year).
     """
-    try:
-        proposal = _proposal_from_flat(query, "#/query")
-        admission.admit(admission.proposal_cost(proposal), "#/query")
-        root = _appraise(proposal, "#/query")
-    except _ItemError as exc:
-        return _abort(exc)
-    return flat.render_table(*_table(root), format)
+    return _flat_cash_flows(query, format)
 
 
 @bp.post("/cash-flows")
@@ -709,13 +713,7 @@ def post_cash_flows(proposal: core.Proposal, query: dict[str, Any]) -> Any:
     The body is a proposal as for POST /v1/appraisals (application/json, or text/plain carrying
     JSON for add-ins that may only send simple requests); format=csv|xml|json in the query.
     """
-    check_simulation(proposal)
-    admission.admit(admission.proposal_cost(proposal))
-    try:
-        root = _appraise(proposal, None)
-    except _ItemError as exc:
-        return _abort(exc)
-    return flat.render_table(*_table(root), query["format"])
+    return _posted_cash_flows(proposal, query["format"])
 
 
 @bp.post("/cash-flows/<any(csv, xml):format>", parameters=_format_in_path(table=True))
@@ -728,13 +726,7 @@ def post_cash_flows_text(proposal: core.Proposal, format: str) -> Any:
     The same table as POST /v1/sheets/cash-flows, as csv or xml. The body is a proposal as for
     POST /v1/appraisals (application/json, or text/plain carrying JSON).
     """
-    check_simulation(proposal)
-    admission.admit(admission.proposal_cost(proposal))
-    try:
-        root = _appraise(proposal, None)
-    except _ItemError as exc:
-        return _abort(exc)
-    return flat.render_table(*_table(root), format)
+    return _posted_cash_flows(proposal, format)
 
 
 @bp.post("/batch")
