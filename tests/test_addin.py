@@ -185,6 +185,8 @@ def test_over_plain_http_with_no_base_the_add_in_is_refused_saying_why():
         assert response.status_code == 409 and response.mimetype == "application/problem+json"
         problem = response.get_json()
         assert "SVCALC_PUBLIC_BASE_URL" in problem["detail"] and problem["instance"] == path
+        assert problem["type"] == "https://svcalc.example/problems/public-base-url-unknown"
+        assert problem["title"] == "Public HTTPS address not configured"
     page = get(client, "/addin/", base_url="http://127.0.0.1:8000")
     assert page.status_code == 200 and b"SVCALC_PUBLIC_BASE_URL" in page.data
     assert b"manifest.xml" not in page.data

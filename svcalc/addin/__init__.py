@@ -90,7 +90,8 @@ def _refuse() -> flask.Response:
     return problem_response(
         409, "The Excel add-in needs this server's public HTTPS address, and this request came "
              "over plain HTTP with none configured. Set SVCALC_PUBLIC_BASE_URL to the https:// "
-             "URL users reach svcalc at, or ask through the TLS proxy (README: HTTPS).")
+             "URL users reach svcalc at, or ask through the TLS proxy (README: HTTPS).",
+        kind="public-base-url-unknown")
 
 
 def urls(base: str) -> dict[str, str]:

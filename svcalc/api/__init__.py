@@ -45,6 +45,7 @@ are rejected, so a misspelt field is never silently ignored. Problem types:
 | `https://svcalc.example/problems/rate-limited` | 429 | too many requests for this key; `Retry-After` says how many seconds to wait |
 | `https://svcalc.example/problems/idempotency-key-reused` | 409 | an `Idempotency-Key` already used to save another proposal |
 | `https://svcalc.example/problems/store-unavailable` | 503 | the database cannot be reached; `Retry-After` says when to try again (appraising without saving still works) |
+| `https://svcalc.example/problems/public-base-url-unknown` | 409 | `/addin/manifest.xml` asked for over plain HTTP on a server with no `SVCALC_PUBLIC_BASE_URL` |
 
 ## Keys, organisations and saved appraisals
 

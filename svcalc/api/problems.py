@@ -35,6 +35,7 @@ PROBLEM_TYPES: dict[str, str] = {
     "rate-limited": "Too many requests",
     "store-unavailable": "Database unavailable",
     "idempotency-key-reused": "Idempotency-Key already used for another proposal",
+    "public-base-url-unknown": "Public HTTPS address not configured",
 }
 
 
