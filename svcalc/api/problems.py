@@ -106,21 +106,31 @@ def problem_response(status: int, detail: str, *, kind: str | None = None,
                      title: str | None = None, errors: list[dict[str, str]] | None = None,
                      headers: dict[str, str] | None = None) -> Response:
     """Build an ``application/problem+json`` response."""
-    body: dict[str, Any] = {
-        "type": PROBLEM_BASE + kind if kind else "about:blank",
-        "title": title or (PROBLEM_TYPES[kind] if kind else _phrase(status)),
-        "status": status,
-        "detail": detail,
-        "instance": request.path,
-    }
-    if errors is not None:
-        body["errors"] = errors
+    body = problem_body(status, detail, kind=kind, title=title, errors=errors,
+                        instance=request.path)
     response = current_app.response_class(
         json.dumps(body, allow_nan=False), status=status, mimetype=PROBLEM_MEDIA_TYPE
     )
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def problem_body(status: int, detail: str, *, kind: str | None = None, title: str | None = None,
+                 errors: list[dict[str, str]] | None = None,
+                 instance: str = "/v1/appraisals") -> dict[str, Any]:
+    """The problem details of an answer: ``kind`` names a svcalc problem type (about:blank
+    without one), ``instance`` the request path."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + kind if kind else "about:blank",
+        "title": title or (PROBLEM_TYPES[kind] if kind else _phrase(status)),
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
 
 
 def _phrase(status: int) -> str:
@@ -168,62 +178,50 @@ def handle_proposal_error(error: ProposalError) -> Response:
                             errors=[{"pointer": error.pointer, "detail": str(error)}])
 
 
-def _example(status: int, kind: str | None, detail: str, instance: str = "/v1/appraisals",
-             errors: list[dict[str, str]] | None = None, title: str | None = None
-             ) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "type": PROBLEM_BASE + kind if kind else "about:blank",
-        "title": title or (PROBLEM_TYPES[kind] if kind else _phrase(status)),
-        "status": status, "detail": detail, "instance": instance}
-    if errors is not None:
-        out["errors"] = errors
-    return out
-
-
 #: One answer of each documented error response, as the server writes it (the response
 #: component's name -> body); tests/test_problems.py provokes each and compares.
 EXAMPLES: dict[str, dict[str, Any]] = {
-    "BAD_REQUEST": _example(
-        400, "malformed-json", "The request body is not valid JSON at line 1, column 19: "
-        "Expecting ',' delimiter.", errors=[{"pointer": "#", "detail": "Not valid JSON at line "
+    "BAD_REQUEST": problem_body(
+        400, "The request body is not valid JSON at line 1, column 19: Expecting ',' delimiter.",
+        kind="malformed-json", errors=[{"pointer": "#", "detail": "Not valid JSON at line "
                                              "1, column 19: Expecting ',' delimiter."}]),
-    "REQUEST_TIMEOUT": _example(
-        408, None, "The request body stopped arriving (nothing for 10 s); send it again."),
-    "REQUEST_ENTITY_TOO_LARGE": _example(
-        413, None, "The request body is 9,000,000 bytes; this server accepts at most "
+    "REQUEST_TIMEOUT": problem_body(
+        408, "The request body stopped arriving (nothing for 10 s); send it again."),
+    "REQUEST_ENTITY_TOO_LARGE": problem_body(
+        413, "The request body is 9,000,000 bytes; this server accepts at most "
         "8,388,608."),
-    "UNSUPPORTED_MEDIA_TYPE": _example(
-        415, "unsupported-media-type", "Send the proposal as JSON with Content-Type "
-        "application/json (or text/plain carrying JSON); got application/xml."),
-    "UNPROCESSABLE_ENTITY": _example(
-        422, "validation-error", "2 fields are invalid.", errors=[
+    "UNSUPPORTED_MEDIA_TYPE": problem_body(
+        415, "Send the proposal as JSON with Content-Type application/json (or text/plain "
+        "carrying JSON); got application/xml.", kind="unsupported-media-type"),
+    "UNPROCESSABLE_ENTITY": problem_body(
+        422, "2 fields are invalid.", kind="validation-error", errors=[
             {"pointer": "#/term_years", "detail": "Must be greater than or equal to 1 and less "
                                                   "than or equal to 60."},
             {"pointer": "#/public/annual_payment/3", "detail": "Not a valid number."}]),
-    "DEFAULT_ERROR": _example(
-        500, "internal-error", "The server could not complete the request. It has been logged; "
-        "please report it with the time of the request."),
-    "KEY_REJECTED": _example(
-        401, "unauthorized", "The API key is unknown or has been revoked.",
+    "DEFAULT_ERROR": problem_body(
+        500, "The server could not complete the request. It has been logged; please report it "
+        "with the time of the request.", kind="internal-error"),
+    "KEY_REJECTED": problem_body(
+        401, "The API key is unknown or has been revoked.", kind="unauthorized",
         instance="/v1/saved-appraisals"),
-    "RATE_LIMITED": _example(
-        429, "rate-limited", "Too many requests for this API key (limit 600 per 1 minute). Try "
-        "again in 12 s."),
-    "STORE_UNAVAILABLE": _example(
-        503, "store-unavailable", "The database cannot be reached just now, so saved appraisals "
-        "cannot be saved or read. Try again shortly; appraising without saving still works.",
-        instance="/v1/saved-appraisals"),
-    "IDEMPOTENCY_KEY_REUSED": _example(
-        409, "idempotency-key-reused", "Idempotency-Key 'quarterly-review-7' was used to save "
-        "another proposal (01M8V1DSE07XJ3C9T4VAQ2M5RB); use a new key for a new proposal.",
-        instance="/v1/saved-appraisals"),
-    "NOT_FOUND": _example(
-        404, None, "No saved appraisal '01JDQ4ZC6ZQ1V3K8M2N7P5R9TX' for this key's "
+    "RATE_LIMITED": problem_body(
+        429, "Too many requests for this API key (limit 600 per 1 minute). Try again in 12 s.",
+        kind="rate-limited"),
+    "STORE_UNAVAILABLE": problem_body(
+        503, "The database cannot be reached just now, so saved appraisals cannot be saved or "
+        "read. Try again shortly; appraising without saving still works.",
+        kind="store-unavailable", instance="/v1/saved-appraisals"),
+    "IDEMPOTENCY_KEY_REUSED": problem_body(
+        409, "Idempotency-Key 'quarterly-review-7' was used to save another proposal "
+        "(01M8V1DSE07XJ3C9T4VAQ2M5RB); use a new key for a new proposal.",
+        kind="idempotency-key-reused", instance="/v1/saved-appraisals"),
+    "NOT_FOUND": problem_body(
+        404, "No saved appraisal '01JDQ4ZC6ZQ1V3K8M2N7P5R9TX' for this key's "
         "organisation.", instance="/v1/saved-appraisals/01JDQ4ZC6ZQ1V3K8M2N7P5R9TX"),
-    "SERVER_BUSY": _example(
-        503, "server-busy", "The server is already computing as many heavy requests as it "
-        "allows at once (this one costs 1,200 units of work). Retry after 5 s, or send smaller "
-        "requests.", instance="/v1/appraisals/batch", title="Server busy"),
+    "SERVER_BUSY": problem_body(
+        503, "The server is already computing as many heavy requests as it allows at once (this "
+        "one costs 1,200 units of work). Retry after 5 s, or send smaller requests.",
+        kind="server-busy", title="Server busy", instance="/v1/appraisals/batch"),
 }
 
 
