@@ -148,7 +148,10 @@ def bench_batch_http(n: int, rounds: int, duration: float) -> dict[str, float]:
     batch = json.dumps({"proposals": proposals}).encode()
     totals = {"single": [0, 0.0, 0.0], "batch": [0, 0.0, 0.0]}  # proposals, seconds, CPU s
     with tempfile.TemporaryDirectory(prefix="svcalc-bench-portal-") as tmp, \
-            Server(workers=2, extra_args=("--max-requests", "0", "--timeout", "120")) as server:
+            Server(workers=2, extra_args=("--max-requests", "0", "--timeout", "120"),
+                   # one batch per worker at once: the default (1 heavy request at a time,
+                   # svcalc/api/admission.py) would answer the second client 503 server-busy
+                   env={"SVCALC_HEAVY_CONCURRENCY": "2"}) as server:
         script = wrk_script(Path(tmp) / "single.lua", "POST", single)
         run_wrk(server.url + "/v1/appraisals", script, 2, 8, 2)  # warm up; fails on any non-2xx
         post_back_to_back(server, "/v1/appraisals/batch", batch, 0.0, 2)
