@@ -56,9 +56,12 @@ def post(base: str, kind: str, body: bytes, timeout: float = 120.0) -> float:
 
 def measure(server: Server, kind: str, body: bytes, n: int) -> tuple[list[float], float]:
     """``n`` requests of ``kind``: their latencies and the worker CPU seconds per request."""
-    before = cpu_seconds(server.worker_pids())
+    pids = server.worker_pids()
+    before = cpu_seconds(pids)
     latencies = [post(server.url, kind, body) for _ in range(n)]
-    return latencies, (cpu_seconds(server.worker_pids()) - before) / n
+    if server.worker_pids() != pids:  # a new process starts its CPU count again from 0
+        sys.exit(f"{kind}: the worker was replaced during the measurement; its CPU is lost")
+    return latencies, (cpu_seconds(pids) - before) / n
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -71,7 +74,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     body = json.dumps(PROPOSAL).encode()
     latencies: dict[str, list[float]] = {kind: [] for kind in KINDS}
     cpu: dict[str, list[float]] = {kind: [] for kind in KINDS}
-    with Server(workers=1) as server:
+    # A worker that has served a report holds ~150 MB more; the default memory bound
+    # (SVCALC_MAX_WORKER_RSS_MIB, svcalc/worker.py) would replace it between two measurements.
+    with Server(workers=1, env={"SVCALC_MAX_WORKER_RSS_MIB": "0"}) as server:
         for kind in KINDS:  # warm-up: a worker's first report loads the engines
             print(f"first {kind:4s} request in a fresh worker: "
                   f"{post(server.url, kind, body) * 1000:8.1f} ms")
