@@ -294,6 +294,25 @@ def differences(got: Any, want: Any, at: str = "#") -> list[str]:
     return []
 
 
+def assert_client_read(operation_id: str, expected: Any, status: int, value: Any, raw: bytes,
+                       *, defaults_filled: bool = False) -> None:
+    """What a generated Python client read for ``operation_id`` (the ``status``, its parsed
+    ``value`` and the ``raw`` body) is what the app answered in-process (``expected``): the
+    success status; for no body or a string, the same value; otherwise the model the spec names,
+    holding the same JSON (dates as the same instant). ``defaults_filled``: the client reads an
+    absent property as its documented default, so ``expected`` gets them too."""
+    succeeds, model = success(operation_id)
+    assert status == succeeds, raw[:500]
+    if model is None:  # no body (204), or a string: as the app answers it
+        assert value == expected
+        return
+    assert type(value).__name__ == model, raw[:500]
+    if defaults_filled:
+        expected = with_defaults(expected, {"$ref": f"#/components/schemas/{model}"})
+    got, want = comparable(value.to_dict()), comparable(expected)
+    assert got == want, "\n".join(differences(got, want))
+
+
 def success(operation_id: str) -> tuple[int, str | None]:
     """(status, schema name of its JSON body) of the operation's success; the name is None when
     it answers no body (204) or a string (text/csv/xml)."""
